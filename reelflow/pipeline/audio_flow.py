@@ -1,0 +1,64 @@
+"""Audio branch: a rectified-flow transformer over MDCT audio latents, generated in the same
+denoising loop as the video. Each audio token attends to the video tokens of the frame it
+plays under (at the same noise level), which is what makes onsets and lip movement learnable.
+"""
+
+from __future__ import annotations
+
+import torch
+from einops import rearrange
+from torch import nn
+
+from reelflow.pipeline.layers import (
+    Attention,
+    Block,
+    FinalLayer,
+    TimestepEmbedder,
+    grid_positions,
+    sinusoidal,
+)
+from reelflow.pipeline.presets import NetworkConfig
+
+
+class AudioFlow(nn.Module):
+    def __init__(self, config: NetworkConfig, audio_channels: int, latent_channels: int):
+        super().__init__()
+        self.config = config
+        p, d = config.patch, config.dim
+        self.embed = nn.Linear(audio_channels, d)
+        self.video = nn.Linear(latent_channels * p * p, d)
+        self.time = TimestepEmbedder(d)
+        self.pooled = nn.Linear(config.text_dim, d)
+        self.blocks = nn.ModuleList(
+            Block(d, config.heads, context_dim=config.text_dim) for _ in range(config.depth)
+        )
+        self.norms = nn.ModuleList(nn.LayerNorm(d, eps=1e-6) for _ in range(config.depth))
+        self.watch = nn.ModuleList(Attention(d, config.heads) for _ in range(config.depth))
+        self.final = FinalLayer(d, audio_channels)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        video: torch.Tensor,
+        frame_of_token: torch.Tensor,
+        t: torch.Tensor,
+        text: torch.Tensor,
+        text_mask: torch.Tensor,
+        pooled: torch.Tensor,
+    ) -> torch.Tensor:
+        """x (B, Ta, Ca); video (B, T, C, h, w); frame_of_token (Ta,) int64; t (B,);
+        text (B, S*L, Dt) all shots' tokens, text_mask (B, S*L); pooled (B, Ta, Dt) of each
+        token's shot. Returns the velocity (B, Ta, Ca)."""
+        p, d = self.config.patch, self.config.dim
+        b, tokens_a, _ = x.shape
+        h, w = video.shape[-2:]
+        tokens = self.embed(x) + sinusoidal(torch.arange(tokens_a).float(), d)  # (B, Ta, d)
+        seen = rearrange(video, "b t c (h p) (w q) -> b t (h w) (c p q)", p=p, q=p)
+        seen = self.video(seen) + grid_positions(h // p, w // p, d)  # (B, T, N, d)
+        seen = rearrange(seen[:, frame_of_token], "b a n d -> (b a) n d")  # (B Ta, N, d)
+        cond = self.time(t)[:, None, :] + self.pooled(pooled)  # (B, Ta, d)
+        for block, norm, watch in zip(self.blocks, self.norms, self.watch, strict=True):
+            tokens = block(tokens, cond, text, text_mask)
+            query = rearrange(norm(tokens), "b a d -> (b a) 1 d")
+            tokens = tokens + rearrange(watch(query, seen), "(b a) 1 d -> b a d", b=b)
+        return self.final(tokens, cond)

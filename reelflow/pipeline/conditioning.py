@@ -1,0 +1,63 @@
+"""What the prompt encoder hands the branches, and the per-frame / per-token views of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True, eq=False)
+class Conditioning:
+    text_tokens: torch.Tensor  # (S, L, Dt) one row per shot
+    text_mask: torch.Tensor  # (S, L) bool
+    text_pooled: torch.Tensor  # (S, Dt)
+    null_tokens: torch.Tensor  # (1, L0, Dt) the empty prompt, for classifier-free guidance
+    null_mask: torch.Tensor  # (1, L0) bool
+    null_pooled: torch.Tensor  # (1, Dt)
+    shot_of_frame: torch.Tensor  # (T,) int64
+    fps: int
+    sample_rate: int
+
+    @property
+    def num_shots(self) -> int:
+        return self.text_tokens.shape[0]
+
+    @property
+    def num_frames(self) -> int:
+        return self.shot_of_frame.shape[0]
+
+    def unconditional(self) -> Conditioning:
+        """The same layout with every shot's text replaced by the empty prompt."""
+        shots, length = self.text_mask.shape
+        pad = length - self.null_mask.shape[1]
+        tokens = F.pad(self.null_tokens, (0, 0, 0, pad)).expand(shots, -1, -1)
+        mask = F.pad(self.null_mask, (0, pad), value=False).expand(shots, -1)
+        return Conditioning(
+            text_tokens=tokens,
+            text_mask=mask,
+            text_pooled=self.null_pooled.expand(shots, -1),
+            null_tokens=self.null_tokens,
+            null_mask=self.null_mask,
+            null_pooled=self.null_pooled,
+            shot_of_frame=self.shot_of_frame,
+            fps=self.fps,
+            sample_rate=self.sample_rate,
+        )
+
+
+def frame_of_audio_token(
+    tokens: int, frames: int, hop: int, fps: int, sample_rate: int
+) -> torch.Tensor:
+    """(tokens,) int64: the video frame on screen at the centre of each audio latent frame.
+
+    MDCT frame j is centred on sample j * hop (see codecs.AudioCodec)."""
+    seconds = torch.arange(tokens, dtype=torch.float64) * hop / sample_rate
+    return (seconds * fps).floor().long().clamp(0, frames - 1)
+
+
+def audio_to_frame_weights(frame_of_token: torch.Tensor, frames: int) -> torch.Tensor:
+    """(frames, tokens): row f averages the audio tokens that play under frame f."""
+    onehot = F.one_hot(frame_of_token, frames).T.float()  # (T, Ta)
+    return onehot / onehot.sum(dim=1, keepdim=True).clamp(min=1.0)

@@ -1,0 +1,213 @@
+"""The five stages as plain Python objects: what Ray Serve deployments wrap, and what the
+embedded path calls directly. Tensors cross stage boundaries in float16 (the wire dtype), in
+both paths, so embedded and served runs compute bit-identical results.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from reelflow.pipeline.audio_flow import AudioFlow
+from reelflow.pipeline.codecs import AudioCodec, VideoCodec
+from reelflow.pipeline.conditioning import (
+    Conditioning,
+    audio_to_frame_weights,
+    frame_of_audio_token,
+)
+from reelflow.pipeline.mux import encode_mp4
+from reelflow.pipeline.plan import Plan
+from reelflow.pipeline.presets import Preset
+from reelflow.pipeline.sampling import euler_step, guided_velocity, seeded_noise, timesteps
+from reelflow.pipeline.spatial_dit import SpatialDiT
+from reelflow.pipeline.temporal_rayflow import TemporalRayFlow
+from reelflow.pipeline.text_encoder import TextEncoder
+from reelflow.pipeline.weights import load_weights
+
+WIRE_DTYPE = torch.float16
+KEYFRAME_NOISE_STREAM = 2  # streams 0 and 1 are the video and audio noise of the joint loop
+
+
+def to_wire(x: torch.Tensor) -> torch.Tensor:
+    return x.to(WIRE_DTYPE)
+
+
+def _batch_t(t: float, batch: int) -> torch.Tensor:
+    return torch.full((batch,), t, dtype=torch.float32)
+
+
+class PromptEncoderStage:
+    def __init__(self, preset: Preset):
+        self.preset = preset
+        self.encoder = TextEncoder()
+        self.null = self.encoder.encode([""])
+
+    def encode(self, plan: Plan) -> Conditioning:
+        text = self.encoder.encode([shot.text for shot in plan.shots])
+        return Conditioning(
+            text_tokens=to_wire(text.tokens),
+            text_mask=text.mask,
+            text_pooled=to_wire(text.pooled),
+            null_tokens=to_wire(self.null.tokens),
+            null_mask=self.null.mask,
+            null_pooled=to_wire(self.null.pooled),
+            shot_of_frame=torch.from_numpy(plan.shot_index_per_frame()),
+            fps=plan.fps,
+            sample_rate=plan.sample_rate,
+        )
+
+
+class SpatialStage:
+    def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 0):
+        self.preset = preset
+        channels = preset.video_codec.channels
+        self.model = SpatialDiT(preset.spatial, channels).eval()
+        self.trained = load_weights(self.model, checkpoint, "spatial.", seed)
+
+    def _velocity(
+        self, x: torch.Tensor, t: float, cond: Conditioning, rows: torch.Tensor, scale: float
+    ):
+        return guided_velocity(
+            self.model,
+            scale,
+            shared={"x": x, "t": _batch_t(t, x.shape[0])},
+            cond=_text(cond, rows),
+            uncond=_text(cond.unconditional(), rows),
+        )
+
+    @torch.inference_mode()
+    def keyframes(
+        self,
+        cond: Conditioning,
+        seed: int,
+        steps: int,
+        guidance: float,
+        shift: float,
+        height: int,
+        width: int,
+    ) -> torch.Tensor:
+        """One keyframe latent per shot (S, C, h, w), sampled from this branch alone."""
+        patch = self.preset.video_codec.patch
+        shape = (cond.num_shots, self.preset.video_codec.channels, height // patch, width // patch)
+        x = seeded_noise(shape, seed, KEYFRAME_NOISE_STREAM)
+        shots = torch.arange(cond.num_shots)
+        times = timesteps(steps, shift)
+        for t, t_next in itertools.pairwise(times):
+            x = euler_step(x, self._velocity(x, t, cond, shots, guidance), t, t_next)
+        return to_wire(x)
+
+    @torch.inference_mode()
+    def velocity(
+        self, xv: torch.Tensor, t: float, cond: Conditioning, guidance: float
+    ) -> torch.Tensor:
+        """Per-frame velocity (T, C, h, w), each frame reading its own shot's text."""
+        return to_wire(self._velocity(xv.float(), t, cond, cond.shot_of_frame, guidance))
+
+
+class TemporalStage:
+    def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 1):
+        self.preset = preset
+        self.model = TemporalRayFlow(
+            preset.temporal, preset.video_codec.channels, preset.audio_codec.bins
+        ).eval()
+        self.trained = load_weights(self.model, checkpoint, "temporal.", seed)
+
+    @torch.inference_mode()
+    def velocity(
+        self,
+        xv: torch.Tensor,
+        xa: torch.Tensor,
+        t: float,
+        cond: Conditioning,
+        keyframes: torch.Tensor,
+        guidance: float,
+    ) -> torch.Tensor:
+        """xv (T, C, h, w), xa (Ta, Ca), keyframes (S, C, h, w) -> velocity (T, C, h, w)."""
+        frames = cond.shot_of_frame
+        hop = self.preset.audio_codec.hop
+        token_frames = frame_of_audio_token(
+            xa.shape[0], xv.shape[0], hop, cond.fps, cond.sample_rate
+        )
+        model = partial(
+            self.model, audio_to_frame=audio_to_frame_weights(token_frames, xv.shape[0])
+        )
+        null = cond.unconditional()
+        v = guided_velocity(
+            model,
+            guidance,
+            shared={
+                "x": xv.float()[None],
+                "keyframes": keyframes.float()[frames][None],
+                "audio": xa.float()[None],
+                "t": _batch_t(t, 1),
+            },
+            cond={name: value[None] for name, value in _text(cond, frames).items()},
+            uncond={name: value[None] for name, value in _text(null, frames).items()},
+        )
+        return to_wire(v[0])
+
+
+class AudioStage:
+    def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 2):
+        self.preset = preset
+        self.model = AudioFlow(
+            preset.audio, preset.audio_codec.bins, preset.video_codec.channels
+        ).eval()
+        self.trained = load_weights(self.model, checkpoint, "audio.", seed)
+
+    @torch.inference_mode()
+    def velocity(
+        self, xa: torch.Tensor, xv: torch.Tensor, t: float, cond: Conditioning, guidance: float
+    ) -> torch.Tensor:
+        """xa (Ta, Ca), xv (T, C, h, w) at the same noise level -> velocity (Ta, Ca)."""
+        hop = self.preset.audio_codec.hop
+        token_frames = frame_of_audio_token(
+            xa.shape[0], xv.shape[0], hop, cond.fps, cond.sample_rate
+        )
+        shot_of_token = cond.shot_of_frame[token_frames]
+        model = partial(self.model, frame_of_token=token_frames)
+        v = guided_velocity(
+            model,
+            guidance,
+            shared={"x": xa.float()[None], "video": xv.float()[None], "t": _batch_t(t, 1)},
+            cond=_all_shots(cond, shot_of_token),
+            uncond=_all_shots(cond.unconditional(), shot_of_token),
+        )
+        return to_wire(v[0])
+
+
+class MuxerStage:
+    def __init__(self, preset: Preset):
+        self.video_codec = VideoCodec(preset.video_codec)
+        self.audio_codec = AudioCodec(preset.audio_codec)
+
+    @torch.inference_mode()
+    def decode_and_mux(
+        self, xv: torch.Tensor, xa: torch.Tensor, fps: int, sample_rate: int, num_samples: int
+    ) -> bytes:
+        video = self.video_codec.decode(xv.float())  # (T, 3, H, W) in [-1, 1]
+        pixels = ((video + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
+        audio = self.audio_codec.decode(xa.float(), num_samples)
+        return encode_mp4(np.ascontiguousarray(pixels.numpy()), audio.numpy(), fps, sample_rate)
+
+
+def _text(cond: Conditioning, rows: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Text inputs for a batch whose element i reads shot `rows[i]`."""
+    return {
+        "text": cond.text_tokens.float()[rows],
+        "text_mask": cond.text_mask[rows],
+        "pooled": cond.text_pooled.float()[rows],
+    }
+
+
+def _all_shots(cond: Conditioning, shot_of_token: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Audio-branch text: every shot's tokens as one context, each token's shot as adaLN input."""
+    return {
+        "text": cond.text_tokens.float().flatten(0, 1)[None],
+        "text_mask": cond.text_mask.flatten()[None],
+        "pooled": cond.text_pooled.float()[shot_of_token][None],
+    }

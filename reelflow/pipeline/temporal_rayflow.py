@@ -1,0 +1,69 @@
+"""RayFlow temporal branch: a rectified-flow transformer over the whole clip's video latent.
+
+Factorised space-time attention: each layer attends within a frame (with cross-attention to
+that frame's shot text), then across frames at each position, which is where motion lives.
+Every frame also sees its shot's keyframe (channel-concatenated) and the audio latent around it.
+"""
+
+from __future__ import annotations
+
+import torch
+from einops import rearrange
+from torch import nn
+
+from reelflow.pipeline.layers import Block, FinalLayer, TimestepEmbedder, grid_positions, sinusoidal
+from reelflow.pipeline.presets import NetworkConfig
+
+
+class TemporalRayFlow(nn.Module):
+    def __init__(self, config: NetworkConfig, latent_channels: int, audio_channels: int):
+        super().__init__()
+        self.config = config
+        p, d = config.patch, config.dim
+        self.embed = nn.Linear(2 * latent_channels * p * p, d)  # noisy latent + keyframe
+        self.audio = nn.Sequential(nn.Linear(audio_channels, d), nn.GELU(), nn.Linear(d, d))
+        self.time = TimestepEmbedder(d)
+        self.pooled = nn.Linear(config.text_dim, d)
+        self.spatial = nn.ModuleList(
+            Block(d, config.heads, context_dim=config.text_dim) for _ in range(config.depth)
+        )
+        self.temporal = nn.ModuleList(Block(d, config.heads) for _ in range(config.depth))
+        self.final = FinalLayer(d, latent_channels * p * p)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        keyframes: torch.Tensor,
+        audio: torch.Tensor,
+        audio_to_frame: torch.Tensor,
+        t: torch.Tensor,
+        text: torch.Tensor,
+        text_mask: torch.Tensor,
+        pooled: torch.Tensor,
+    ) -> torch.Tensor:
+        """x, keyframes (B, T, C, h, w); audio (B, Ta, Ca); audio_to_frame (T, Ta) averaging
+        weights; t (B,); text (B, T, L, Dt), text_mask (B, T, L), pooled (B, T, Dt) per frame.
+        Returns the velocity (B, T, C, h, w)."""
+        p, d = self.config.patch, self.config.dim
+        b, frames, _, h, w = x.shape
+        n = (h // p) * (w // p)
+        tokens = rearrange(
+            torch.cat([x, keyframes], dim=2), "b t c (h p) (w q) -> b t (h w) (c p q)", p=p, q=p
+        )
+        tokens = self.embed(tokens) + grid_positions(h // p, w // p, d)  # (B, T, N, d)
+        tokens = tokens + sinusoidal(torch.arange(frames).float(), d)[None, :, None, :]
+        sound = torch.einsum("ft,btd->bfd", audio_to_frame, self.audio(audio))  # (B, T, d)
+        tokens = tokens + sound[:, :, None, :]
+        cond = self.time(t)[:, None, :] + self.pooled(pooled)  # (B, T, d)
+        cond_space = rearrange(cond, "b t d -> (b t) 1 d")
+        cond_time = cond[:, None].expand(b, n, frames, d).reshape(b * n, frames, d)
+        text = rearrange(text, "b t l e -> (b t) l e")
+        text_mask = rearrange(text_mask, "b t l -> (b t) l")
+        for space, time in zip(self.spatial, self.temporal, strict=True):
+            tokens = rearrange(tokens, "b t n d -> (b t) n d")
+            tokens = space(tokens, cond_space, text, text_mask)
+            tokens = rearrange(tokens, "(b t) n d -> (b n) t d", b=b)
+            tokens = time(tokens, cond_time)
+            tokens = rearrange(tokens, "(b n) t d -> b t n d", b=b)
+        out = self.final(tokens, cond[:, :, None, :])  # (B, T, N, C p p)
+        return rearrange(out, "b t (h w) (c p q) -> b t c (h p) (w q)", h=h // p, p=p, q=p)

@@ -1,0 +1,1 @@
+"""Generated gRPC/protobuf modules (from protos/ by `make protos`; never edit by hand)."""
