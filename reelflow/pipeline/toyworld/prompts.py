@@ -1,0 +1,151 @@
+"""ClipSpec -> prompt script, in Subject -> Action -> Camera -> Environment -> Lighting -> Audio order.
+
+Each attribute has several wordings (chosen by the spec's seed) so a text encoder, not string
+matching, has to carry the meaning. Every wording contains its attribute's KEYWORD, which the tests
+check. Multi-shot clips use the script's time markers: the subject and action are global (text
+before the first marker), camera, environment, lighting and audio are said per shot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reelflow.pipeline.toyworld.spec import ClipSpec, ShotSpec
+
+SUBJECT = (
+    "a {colour} {shape}",
+    "a {shape} coloured {colour}",
+    "one {colour} {shape}",
+)
+FACE = ("a {colour} cartoon face", "a simple {colour} face", "a round {colour} face")
+IMAGE_SUBJECT = ("the subject from @image1", "the object shown in @image1", "@image1")
+ACTION = {
+    "left": ("moves left", "slides to the left", "drifts left"),
+    "right": ("moves right", "slides to the right", "drifts right"),
+    "up": ("moves up", "rises up", "floats up"),
+    "down": ("moves down", "sinks down", "drifts down"),
+    "bounce": ("bounces", "bounces on the ground", "keeps bouncing"),
+    "still": ("stays still", "holds still", "sits still"),
+    "grow": ("grows", "grows larger", "slowly grows"),
+    "shrink": ("shrinks", "slowly shrinks", "shrinks smaller"),
+    "speak": ('says "{text}"', 'speaks, saying "{text}"', 'looks at us and says "{text}"'),
+    "follow": (
+        "follows the path in @video1",
+        "moves along the trajectory of @video1",
+        "traces the motion of @video1",
+    ),
+}
+FRAMING = {
+    "close-up": ("close-up", "a close-up view", "seen in close-up"),
+    "medium": ("medium shot", "a medium shot", "framed in a medium shot"),
+    "wide": ("wide shot", "a wide shot", "seen in a wide shot"),
+}
+CAMERA = {
+    "static": ("static camera", "the camera is static", "a static view"),
+    "pan": ("the camera pans right", "pan right", "panning right"),
+}
+BACKGROUND = {
+    "day": ("outdoors on a clear day", "under a blue daytime sky", "outside in daylight"),
+    "night": ("at night", "under a starry night sky", "outside at night"),
+    "room": ("in a room", "indoors in a small room", "inside a quiet room"),
+    "field": ("in a grassy field", "over a green field", "in an open field"),
+}
+RAIN = ("in the rain", "while it rains", "with rain falling")
+LIGHTING = {
+    "bright": ("bright light", "brightly lit", "in bright lighting"),
+    "dim": ("dim light", "dimly lit", "in dim lighting"),
+}
+AUDIO = {
+    "beep": (
+        "a beep at each bounce",
+        "it beeps each time it lands",
+        "a short beep on every bounce",
+    ),
+    "hum": ("a steady low hum", "a low humming drone", "a constant low hum"),
+    "tone": ("a high tone", "a steady high-pitched tone", "a pure high tone"),
+    "rain": ("the sound of rain", "rain noise", "pattering rain sounds"),
+    "silence": ("silence", "no sound at all, silent", "in silence"),
+    "speech": ("its voice", "a clear speaking voice", "the voice speaks"),
+}
+AUDIO_REF = ("the tone from @audio1", "the sound of @audio1", "the pitch of @audio1")
+KEYWORDS = {
+    **{name: name for name in ("red", "green", "blue", "yellow", "white", "purple", "orange")},
+    "cyan": "cyan",
+    "circle": "circle",
+    "square": "square",
+    "triangle": "triangle",
+    "face": "face",
+    "left": "left",
+    "right": "right",
+    "up": "up",
+    "down": "down",
+    "bounce": "bounc",
+    "still": "still",
+    "grow": "grow",
+    "shrink": "shrink",
+    "speak": "say",
+    "follow": "@video1",
+    "close-up": "close-up",
+    "medium": "medium shot",
+    "wide": "wide shot",
+    "static": "static",
+    "pan": "pan",
+    "day": "day",
+    "night": "night",
+    "room": "room",
+    "field": "field",
+    "rain": "rain",
+    "bright": "bright",
+    "dim": "dim",
+    "beep": "beep",
+    "hum": "hum",
+    "tone": "tone",
+    "silence": "silen",
+    "speech": "voice",
+}
+
+
+def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
+    return options[int(rng.integers(len(options)))]
+
+
+def _seconds(t: float) -> str:
+    return f"{t:g}"
+
+
+def subject_text(spec: ClipSpec, rng: np.random.Generator) -> str:
+    if spec.image_ref:  # the reference carries colour and shape; the text must not
+        return _pick(rng, IMAGE_SUBJECT)
+    if spec.subject == "face":
+        return _pick(rng, FACE).format(colour=spec.colour)
+    return _pick(rng, SUBJECT).format(colour=spec.colour, shape=spec.subject)
+
+
+def shot_text(spec: ClipSpec, shot: ShotSpec, rng: np.random.Generator) -> str:
+    """Camera, environment, lighting and audio of one shot."""
+    parts = [_pick(rng, FRAMING[shot.framing]), _pick(rng, CAMERA[shot.camera])]
+    place = _pick(rng, BACKGROUND[shot.background])
+    if shot.rain:
+        place += " " + _pick(rng, RAIN)
+    parts += [place, _pick(rng, LIGHTING[shot.lighting])]
+    if spec.audio_ref is not None:
+        parts.append(_pick(rng, AUDIO_REF))
+    else:
+        parts.append(_pick(rng, AUDIO[spec.audio]))
+    text = ", ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def prompt_text(spec: ClipSpec) -> str:
+    rng = np.random.default_rng([spec.seed, 7])
+    subject = subject_text(spec, rng)
+    action = _pick(rng, ACTION[spec.action]).format(text=spec.dialogue or "")
+    opening = f"{subject[0].upper()}{subject[1:]} {action}."
+    if len(spec.shots) == 1:
+        # one shot: a single sentence-run in the canonical order, no markers needed
+        return f"{opening} {shot_text(spec, spec.shots[0], rng)}"
+    shots = [
+        f"[{_seconds(s.start_s)}-{_seconds(s.end_s)}s] {shot_text(spec, s, rng)}"
+        for s in spec.shots
+    ]
+    return " ".join([opening, *shots])
