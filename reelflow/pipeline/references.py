@@ -300,7 +300,8 @@ def _decode_audio(
         raise ScriptError(
             field, f"audio has {channels} channels; the limit is {limits.max_audio_channels}"
         )
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    # Mono is the mean of the channels; FFmpeg's own downmix adds them at -3 dB (louder).
+    resampler = av.AudioResampler(format="fltp", rate=sample_rate)
     max_samples = int(limits.max_audio_seconds * sample_rate) + sample_rate // 20
     chunks: list[np.ndarray] = []
     total = 0
@@ -308,13 +309,13 @@ def _decode_audio(
         if frame.time is not None and frame.time > limits.max_audio_seconds + 0.05:
             raise _too_long(field, "audio", float(frame.time), limits.max_audio_seconds)
         for out in resampler.resample(frame):
-            chunk = out.to_ndarray().reshape(-1)
+            chunk = out.to_ndarray().mean(axis=0, dtype=np.float32)
             chunks.append(chunk)
             total += len(chunk)
         if total > max_samples:
             raise _too_long(field, "audio", total / sample_rate, limits.max_audio_seconds)
     for out in resampler.resample(None):
-        chunks.append(out.to_ndarray().reshape(-1))
+        chunks.append(out.to_ndarray().mean(axis=0, dtype=np.float32))
     if not chunks or sum(len(c) for c in chunks) == 0:
         raise ScriptError(field, "is a truncated or corrupt audio file (no sound decoded)")
     audio = np.concatenate(chunks).astype(np.float32, copy=False)
