@@ -104,7 +104,7 @@ def find_quotes(text: str) -> list[Quote] | Unclosed:
 
 def _clean_speaker(words: str) -> str | None:
     parts = words.split()
-    if parts and parts[0].lower() in ARTICLES:
+    if len(parts) > 1 and parts[0].lower() in ARTICLES:  # "the robot" -> "robot"; "A" stays
         parts = parts[1:]
     if not 1 <= len(parts) <= MAX_SPEAKER_WORDS:
         return None
