@@ -1,0 +1,137 @@
+"""The serving config: one YAML file, parsed into frozen dataclasses and checked on load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reelflow.pipeline.presets import get_preset
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "serve_config.yaml"
+STAGE_NAMES = (
+    "Orchestrator",
+    "PromptEncoder",
+    "SpatialDiT",
+    "TemporalRayFlow",
+    "AudioGen",
+    "Muxer",
+)
+_ACTOR_KEYS = {"num_cpus", "num_gpus", "memory", "resources", "accelerator_type"}
+_AUTOSCALING_KEYS = {
+    "min_replicas",
+    "max_replicas",
+    "initial_replicas",
+    "target_ongoing_requests",
+    "upscale_delay_s",
+    "downscale_delay_s",
+}
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    name: str
+    num_replicas: int | None = 1
+    max_ongoing_requests: int = 4
+    ray_actor_options: dict[str, Any] = field(default_factory=dict)
+    autoscaling_config: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        where = f"deployments.{self.name}"
+        if self.name not in STAGE_NAMES:
+            raise ValueError(f"{where}: unknown stage; known: {', '.join(STAGE_NAMES)}")
+        if (self.num_replicas is None) == (self.autoscaling_config is None):
+            raise ValueError(f"{where}: set exactly one of num_replicas and autoscaling_config")
+        if self.num_replicas is not None and (
+            not isinstance(self.num_replicas, int) or self.num_replicas < 1
+        ):
+            raise ValueError(f"{where}.num_replicas must be an integer >= 1")
+        if not isinstance(self.max_ongoing_requests, int) or self.max_ongoing_requests < 1:
+            raise ValueError(f"{where}.max_ongoing_requests must be an integer >= 1")
+        unknown = set(self.ray_actor_options) - _ACTOR_KEYS
+        if unknown:
+            raise ValueError(f"{where}.ray_actor_options: unknown keys {sorted(unknown)}")
+        for key in ("num_cpus", "num_gpus"):
+            value = self.ray_actor_options.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{where}.ray_actor_options.{key} must be a number >= 0")
+        if self.autoscaling_config is not None:
+            unknown = set(self.autoscaling_config) - _AUTOSCALING_KEYS
+            if unknown:
+                raise ValueError(f"{where}.autoscaling_config: unknown keys {sorted(unknown)}")
+            low = self.autoscaling_config.get("min_replicas", 1)
+            high = self.autoscaling_config.get("max_replicas", 1)
+            if not (
+                isinstance(low, int) and isinstance(high, int) and 0 <= low <= high and high >= 1
+            ):
+                raise ValueError(
+                    f"{where}.autoscaling_config: need 0 <= min_replicas <= max_replicas, >= 1"
+                )
+
+    def serve_options(self) -> dict[str, Any]:
+        """Keyword arguments for `Deployment.options` / a serveConfigV2 deployment entry."""
+        options: dict[str, Any] = {
+            "max_ongoing_requests": self.max_ongoing_requests,
+            "ray_actor_options": dict(self.ray_actor_options),
+        }
+        if self.autoscaling_config is not None:
+            options["autoscaling_config"] = dict(self.autoscaling_config)
+        else:
+            options["num_replicas"] = self.num_replicas
+        return options
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    preset: str = "tiny"
+    checkpoint: str = ""
+    grpc_port: int = 9000
+    http_port: int = 8000
+    max_message_bytes: int = 64 * 1024 * 1024
+    deployments: tuple[DeploymentConfig, ...] = ()
+
+    def __post_init__(self) -> None:
+        get_preset(self.preset)  # raises for an unknown preset
+        for port in (self.grpc_port, self.http_port):
+            if not 0 <= port < 65536:
+                raise ValueError(f"port {port} is out of range")
+        if self.max_message_bytes < 4 * 1024 * 1024:
+            raise ValueError("max_message_bytes must be at least 4 MiB")
+        names = [d.name for d in self.deployments]
+        missing = set(STAGE_NAMES) - set(names)
+        if missing or len(names) != len(set(names)):
+            raise ValueError(f"deployments must list each stage once; missing {sorted(missing)}")
+
+    def deployment(self, name: str) -> DeploymentConfig:
+        return next(d for d in self.deployments if d.name == name)
+
+    def app_args(self) -> dict[str, Any]:
+        """What the application builder needs (see app.build_app)."""
+        return {"preset": self.preset, "checkpoint": self.checkpoint}
+
+
+def parse_config(raw: dict[str, Any]) -> ServeConfig:
+    raw = dict(raw)
+    deployments = raw.pop("deployments", None) or {}
+    if not isinstance(deployments, dict):
+        raise ValueError("deployments must be a mapping of stage name to settings")
+    unknown = set(raw) - {"preset", "checkpoint", "grpc_port", "http_port", "max_message_bytes"}
+    if unknown:
+        raise ValueError(f"unknown config keys {sorted(unknown)}")
+    return ServeConfig(
+        **raw,
+        deployments=tuple(
+            DeploymentConfig(name=name, **(settings or {}))
+            for name, settings in deployments.items()
+        ),
+    )
+
+
+def load_config(path: Path | str | None = None) -> ServeConfig:
+    with open(path or DEFAULT_CONFIG) as handle:
+        raw = yaml.safe_load(handle) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return parse_config(raw)

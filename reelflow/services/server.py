@@ -1,0 +1,74 @@
+"""Starting and stopping Ray Serve with the reelflow application (`reelflow serve`, tests)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reelflow.services.config import DEFAULT_CONFIG, ServeConfig, parse_config
+
+APP_NAME = "reelflow"
+
+
+def read_raw_config(path: Path | str | None) -> dict[str, Any]:
+    with open(path or DEFAULT_CONFIG) as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def start(
+    raw_config: dict[str, Any], *, address: str | None = None, grpc_port: int | None = None
+) -> ServeConfig:
+    """Start (or connect to) Ray, start Serve's gRPC proxy and deploy the application.
+
+    A local Ray is bound to loopback with token authentication explicitly disabled: nothing
+    outside this machine can reach it. A cluster address keeps that cluster's own settings.
+    """
+    if grpc_port is not None:
+        raw_config = {**raw_config, "grpc_port": grpc_port}
+    config = parse_config(raw_config)
+    import ray
+    from ray import serve
+    from ray.serve.config import HTTPOptions, gRPCOptions
+
+    from reelflow.services.app import SERVICER_FUNCTIONS, build
+
+    message_limit = str(config.max_message_bytes)
+    env = {
+        "RAY_SERVE_REPLICA_GRPC_MAX_MESSAGE_LENGTH": message_limit,
+        "RAY_SERVE_GRPC_MAX_MESSAGE_SIZE": message_limit,
+        "HF_HUB_OFFLINE": "1",
+    }
+    os.environ.update(env)
+    if address is None:
+        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+        ray.init(
+            namespace=APP_NAME,
+            include_dashboard=False,
+            _node_ip_address="127.0.0.1",
+            _temp_dir=os.environ.get(
+                "REELFLOW_RAY_TMPDIR", tempfile.gettempdir() + "/reelflow-ray"
+            ),
+            runtime_env={"env_vars": env},
+            log_to_driver=False,
+        )
+    else:
+        ray.init(address=address, namespace=APP_NAME, runtime_env={"env_vars": env})
+    serve.start(
+        http_options=HTTPOptions(host="127.0.0.1", port=config.http_port),
+        grpc_options=gRPCOptions(port=config.grpc_port, grpc_servicer_functions=SERVICER_FUNCTIONS),
+    )
+    serve.run(build(config), name=APP_NAME, route_prefix="/", blocking=False)
+    return config
+
+
+def stop() -> None:
+    import ray
+    from ray import serve
+
+    if ray.is_initialized():
+        serve.shutdown()
+        ray.shutdown()
