@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from reelflow.pipeline import script_checks as checks
 from reelflow.pipeline import script_cues as cues
 from reelflow.pipeline.limits import DEFAULT_LIMITS, Limits
-from reelflow.pipeline.plan import Plan, Reference, ScriptError, Shot
+from reelflow.pipeline.plan import Plan, ScriptError, Shot
 from reelflow.pipeline.references import decode_reference
 from reelflow.pipeline.script_format import format_error, plan_to_dict, seconds, to_script
 
@@ -113,20 +113,9 @@ def parse(
     shots = []
     for index, (marker, (lo, hi)) in enumerate(zip(markers, bounds, strict=True)):
         own = _segment(prompt, lo, hi)
-        shots.append(
-            _shot(
-                index,
-                marker,
-                own,
-                shared,
-                shared_mentions,
-                attached,
-                written_roles,
-                fps,
-                prompt,
-                limits,
-            )
-        )
+        own_mentions = _mentions(own, attached, written_roles, limits)
+        mentions = tuple(dict.fromkeys([*shared_mentions, *own_mentions]))  # ordered, unique
+        shots.append(_shot(index, marker, own, shared, mentions, fps, len(prompt)))
 
     final_roles = _merge_roles(given_roles, written_roles, attached)
     decoded = tuple(
@@ -188,11 +177,16 @@ def _find_markers(prompt: str, limits: Limits) -> list[Marker]:
 
 def _check_timeline(markers: list[Marker], duration: float, fps: int, *, explicit: bool) -> None:
     def fail(marker: Marker, message: str) -> ScriptError:
-        return ScriptError("prompt", message, marker.span if marker.span[1] else None)
+        if not marker.span[1]:  # no markers: the one shot is the clip, set by the duration
+            return ScriptError("duration", message)
+        return ScriptError("prompt", message, marker.span)
+
+    def label(m: Marker) -> str:
+        return f"shot [{seconds(m.start)}-{seconds(m.end)}s]" if m.span[1] else "the clip"
 
     previous_end = 0.0
     for i, m in enumerate(markers):
-        name = f"shot [{seconds(m.start)}-{seconds(m.end)}s]"
+        name = label(m)
         if m.end < m.start - EPS:
             raise fail(m, f"{name} ends before it starts")
         if abs(m.end - m.start) <= EPS:
@@ -215,7 +209,7 @@ def _check_timeline(markers: list[Marker], duration: float, fps: int, *, explici
         previous_end = m.end
     for m in markers:  # after the order checks: without a duration the last end is the duration
         if m.end > duration + EPS:
-            name = f"shot [{seconds(m.start)}-{seconds(m.end)}s]"
+            name = label(m)
             message = (
                 f"{name} ends at {seconds(m.end)} s, after the duration of {seconds(duration)} s"
             )
@@ -317,24 +311,17 @@ def _shot(
     marker: Marker,
     own: Segment,
     shared: Segment,
-    shared_mentions: list[str],
-    attached: Mapping[str, bytes],
-    written_roles: dict[str, tuple[str, tuple[int, int]]],
+    mentions: tuple[str, ...],
     fps: int,
-    prompt: str,
-    limits: Limits,
+    prompt_chars: int,
 ) -> Shot:
-    mentions = list(shared_mentions)
-    for name in _mentions(own, attached, written_roles, limits):
-        if name not in mentions:
-            mentions.append(name)
     quotes = cues.find_quotes(own.text)
     if isinstance(quotes, cues.Unclosed):
         raise ScriptError(
             "prompt", "this quote is never closed", own.span(quotes.position, quotes.position + 1)
         )
     text = " ".join(t for t in (shared.text, own.text) if t)
-    span = marker.span if marker.span[1] else (0, len(prompt))
+    span = marker.span if marker.span[1] else (0, prompt_chars)
     if own.where:
         span = (span[0] if marker.span[1] else own.where[0], own.where[-1] + 1)
     if not text:
@@ -349,9 +336,9 @@ def _shot(
         text=text,
         camera=camera,
         dialogue=tuple(q.dialogue for q in quotes if q.dialogue is not None),
-        mentions=tuple(mentions),
+        mentions=mentions,
         span=span,
     )
 
 
-__all__ = ["Reference", "format_error", "parse", "plan_to_dict", "to_script"]
+__all__ = ["format_error", "parse", "plan_to_dict", "to_script"]

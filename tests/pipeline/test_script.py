@@ -182,6 +182,13 @@ ERRORS = [
     ("a", {"duration_s": 20}, "duration", "duration is 20 s; the limit is 15 s", None),
     ("a", {"duration_s": 0}, "duration", "duration must be positive, got 0 s", None),
     ("a", {"duration_s": float("nan")}, "duration", "duration must be positive, got nan s", None),
+    (
+        "a",
+        {"duration_s": 0.05},
+        "duration",
+        "the clip is shorter than one frame at 8 fps (0.125 s)",
+        None,
+    ),
     ("a", {"fps": 60}, "fps", "fps is 60; it must be a whole number from 1 to 30", None),
     ("a", {"fps": 0}, "fps", "fps is 0; it must be a whole number from 1 to 30", None),
     (
