@@ -1,4 +1,4 @@
-"""ClipSpec -> prompt script, in Subject -> Action -> Camera -> Environment -> Lighting -> Audio order.
+"""ClipSpec -> prompt script: Subject -> Action -> Camera -> Environment -> Lighting -> Audio.
 
 Each attribute has several wordings (chosen by the spec's seed) so a text encoder, not string
 matching, has to carry the meaning. Every wording contains its attribute's KEYWORD, which the tests

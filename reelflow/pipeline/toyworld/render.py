@@ -1,4 +1,4 @@
-"""Frames of a toy-world clip, drawn with numpy: procedural backgrounds, rain, an anti-aliased subject.
+"""Frames of a toy-world clip in numpy: procedural backgrounds, rain, an anti-aliased subject.
 
 Everything is a function of (spec, frame index), so a clip renders identically every time and the
 evaluator can redraw the empty background of any frame to find the subject against it.
@@ -13,7 +13,7 @@ from reelflow.pipeline.toyworld.spec import COLOURS, ClipSpec
 
 LIGHT = {"bright": 1.0, "dim": 0.55}  # brightness multiplier of the whole picture
 PAN_SPEED = 0.75  # pixels per frame the background slides while the camera pans right
-HORIZONS = (0.55, 0.65, 0.75, 0.85)  # horizon height per view; consecutive shots differ
+HORIZONS = (0.5, 0.62, 0.74, 0.86)  # horizon height per view; consecutive shots differ
 FEATURE = np.array([30.0, 20.0, 25.0])  # eyes and mouth of the face
 RAIN = np.array([200.0, 205.0, 220.0])
 RAIN_ALPHA = 0.12  # faint, so a streak is never mistaken for the subject
@@ -22,7 +22,7 @@ RAIN_DROPS = 14
 # from every background pixel by a wide margin in at least one channel.
 PALETTES = {
     "day": ((150, 175, 200), (170, 190, 210), (120, 125, 100)),
-    "night": ((22, 26, 52), (40, 44, 78), (38, 40, 48)),
+    "night": ((22, 26, 52), (45, 50, 85), (16, 18, 22)),
     "room": ((140, 120, 100), (140, 120, 100), (95, 75, 60)),
     "field": ((150, 180, 205), (170, 195, 215), (95, 125, 70)),
 }

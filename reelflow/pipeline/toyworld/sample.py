@@ -10,6 +10,8 @@ Each attribute on its own is common in training; only the combination is new.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from reelflow.pipeline.toyworld.spec import (
@@ -65,7 +67,7 @@ def _shots(rng: np.random.Generator, duration: int, max_shots: int, force: dict)
     cuts = sorted(rng.choice(np.arange(1, duration), size=count - 1, replace=False).tolist())
     bounds = [0, *cuts, duration]
     shots: list[ShotSpec] = []
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         while True:
             framing, background = _choice(rng, FRAMINGS), _choice(rng, BACKGROUNDS)
             if not shots or (framing, background) != (shots[-1].framing, shots[-1].background):

@@ -6,6 +6,7 @@ so a spec stored as JSON next to an MP4 is everything the evaluator needs.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -102,7 +103,7 @@ class ClipSpec:
             raise ValueError("a clip needs at least one shot")
         if self.shots[0].start_s != 0:
             raise ValueError("the first shot must start at 0 s")
-        for before, after in zip(self.shots, self.shots[1:]):
+        for before, after in itertools.pairwise(self.shots):
             if before.end_s != after.start_s:
                 raise ValueError("shots must be contiguous")
             # a cut must be visible: the same view on both sides would be no cut at all

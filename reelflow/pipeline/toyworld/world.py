@@ -1,4 +1,4 @@
-"""A whole toy-world clip: frames, soundtrack, prompt, reference media and per-frame ground truth."""
+"""A whole toy-world clip: frames, soundtrack, prompt, reference media, per-frame ground truth."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def reference_media(spec: ClipSpec) -> dict[str, np.ndarray]:
     if spec.video_ref is not None:
         xs, ys = path_xy(spec.video_ref.path, spec.num_frames)
         video = np.zeros((spec.num_frames, size, size, 3), dtype=np.uint8)
-        for f, (x, y) in enumerate(zip(xs, ys)):
+        for f, (x, y) in enumerate(zip(xs, ys, strict=True)):
             dot, _ = subject_coverage("circle", x * size, y * size, 0.12 * size, size)
             video[f] = np.rint(255 * dot)[..., None].astype(np.uint8)
         out["video1"] = video
