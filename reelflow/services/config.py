@@ -120,13 +120,13 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
     unknown = set(raw) - {"preset", "checkpoint", "grpc_port", "http_port", "max_message_bytes"}
     if unknown:
         raise ValueError(f"unknown config keys {sorted(unknown)}")
-    return ServeConfig(
-        **raw,
-        deployments=tuple(
-            DeploymentConfig(name=name, **(settings or {}))
-            for name, settings in deployments.items()
-        ),
-    )
+    entries = []
+    for name, settings in deployments.items():
+        settings = dict(settings or {})
+        if "autoscaling_config" in settings:
+            settings.setdefault("num_replicas", None)  # autoscaling replaces a fixed count
+        entries.append(DeploymentConfig(name=name, **settings))
+    return ServeConfig(**raw, deployments=tuple(entries))
 
 
 def load_config(path: Path | str | None = None) -> ServeConfig:

@@ -95,6 +95,8 @@ def plan_to_proto(plan: Plan) -> stages_pb2.PlanMessage:
                     stages_pb2.Dialogue(speaker=d.speaker or "", text=d.text) for d in shot.dialogue
                 ],
                 mentions=list(shot.mentions),
+                span_start=shot.span[0],
+                span_end=shot.span[1],
             )
             for shot in plan.shots
         ],
@@ -127,6 +129,7 @@ def plan_from_proto(message: stages_pb2.PlanMessage) -> Plan:
                 camera=Camera(shot.camera_framing or None, shot.camera_movement or None),
                 dialogue=tuple(Dialogue(d.speaker or None, d.text) for d in shot.dialogue),
                 mentions=tuple(shot.mentions),
+                span=(shot.span_start, shot.span_end),
             )
             for shot in message.shots
         ),

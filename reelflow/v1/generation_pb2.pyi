@@ -1,37 +1,23 @@
-from collections.abc import Iterable as _Iterable
-from collections.abc import Mapping as _Mapping
-from typing import ClassVar as _ClassVar
-
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from google.protobuf.internal import containers as _containers
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ReferenceFile(_message.Message):
-    __slots__ = ("data", "name", "role")
+    __slots__ = ("name", "data", "role")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     name: str
     data: bytes
     role: str
-    def __init__(
-        self, name: str | None = ..., data: bytes | None = ..., role: str | None = ...
-    ) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., data: _Optional[bytes] = ..., role: _Optional[str] = ...) -> None: ...
 
 class GenerateRequest(_message.Message):
-    __slots__ = (
-        "duration_s",
-        "fps",
-        "guidance",
-        "height",
-        "prompt",
-        "references",
-        "seed",
-        "steps",
-        "width",
-    )
+    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "seed", "steps", "guidance", "references")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     DURATION_S_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
@@ -50,18 +36,7 @@ class GenerateRequest(_message.Message):
     steps: int
     guidance: float
     references: _containers.RepeatedCompositeFieldContainer[ReferenceFile]
-    def __init__(
-        self,
-        prompt: str | None = ...,
-        duration_s: float | None = ...,
-        fps: int | None = ...,
-        width: int | None = ...,
-        height: int | None = ...,
-        seed: int | None = ...,
-        steps: int | None = ...,
-        guidance: float | None = ...,
-        references: _Iterable[ReferenceFile | _Mapping] | None = ...,
-    ) -> None: ...
+    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seed: _Optional[int] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., references: _Optional[_Iterable[_Union[ReferenceFile, _Mapping]]] = ...) -> None: ...
 
 class Accepted(_message.Message):
     __slots__ = ("job_id", "num_frames", "num_shots", "seed")
@@ -73,16 +48,10 @@ class Accepted(_message.Message):
     num_frames: int
     num_shots: int
     seed: int
-    def __init__(
-        self,
-        job_id: str | None = ...,
-        num_frames: int | None = ...,
-        num_shots: int | None = ...,
-        seed: int | None = ...,
-    ) -> None: ...
+    def __init__(self, job_id: _Optional[str] = ..., num_frames: _Optional[int] = ..., num_shots: _Optional[int] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class Progress(_message.Message):
-    __slots__ = ("elapsed_s", "stage", "step", "total")
+    __slots__ = ("stage", "step", "total", "elapsed_s")
     STAGE_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
@@ -91,34 +60,17 @@ class Progress(_message.Message):
     step: int
     total: int
     elapsed_s: float
-    def __init__(
-        self,
-        stage: str | None = ...,
-        step: int | None = ...,
-        total: int | None = ...,
-        elapsed_s: float | None = ...,
-    ) -> None: ...
+    def __init__(self, stage: _Optional[str] = ..., step: _Optional[int] = ..., total: _Optional[int] = ..., elapsed_s: _Optional[float] = ...) -> None: ...
 
 class VideoResult(_message.Message):
-    __slots__ = (
-        "duration_s",
-        "fps",
-        "height",
-        "mp4",
-        "num_frames",
-        "sample_rate",
-        "seed",
-        "stage_seconds",
-        "width",
-    )
+    __slots__ = ("mp4", "duration_s", "fps", "width", "height", "sample_rate", "num_frames", "seed", "stage_seconds")
     class StageSecondsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
         key: str
         value: float
-        def __init__(self, key: str | None = ..., value: float | None = ...) -> None: ...
-
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
     MP4_FIELD_NUMBER: _ClassVar[int]
     DURATION_S_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
@@ -137,18 +89,7 @@ class VideoResult(_message.Message):
     num_frames: int
     seed: int
     stage_seconds: _containers.ScalarMap[str, float]
-    def __init__(
-        self,
-        mp4: bytes | None = ...,
-        duration_s: float | None = ...,
-        fps: int | None = ...,
-        width: int | None = ...,
-        height: int | None = ...,
-        sample_rate: int | None = ...,
-        num_frames: int | None = ...,
-        seed: int | None = ...,
-        stage_seconds: _Mapping[str, float] | None = ...,
-    ) -> None: ...
+    def __init__(self, mp4: _Optional[bytes] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., sample_rate: _Optional[int] = ..., num_frames: _Optional[int] = ..., seed: _Optional[int] = ..., stage_seconds: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class GenerateEvent(_message.Message):
     __slots__ = ("accepted", "progress", "result")
@@ -158,9 +99,4 @@ class GenerateEvent(_message.Message):
     accepted: Accepted
     progress: Progress
     result: VideoResult
-    def __init__(
-        self,
-        accepted: Accepted | _Mapping | None = ...,
-        progress: Progress | _Mapping | None = ...,
-        result: VideoResult | _Mapping | None = ...,
-    ) -> None: ...
+    def __init__(self, accepted: _Optional[_Union[Accepted, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., result: _Optional[_Union[VideoResult, _Mapping]] = ...) -> None: ...

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from reelflow.v1 import tensor_pb2 as reelflow_dot_v1_dot_tensor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18reelflow/v1/stages.proto\x12\x0breelflow.v1\x1a\x18reelflow/v1/tensor.proto\")\n\x08\x44ialogue\x12\x0f\n\x07speaker\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\xdb\x01\n\x08ShotPlan\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07start_s\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x03 \x01(\x01\x12\x13\n\x0bstart_frame\x18\x04 \x01(\x05\x12\x11\n\tend_frame\x18\x05 \x01(\x05\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x16\n\x0e\x63\x61mera_framing\x18\x07 \x01(\t\x12\x17\n\x0f\x63\x61mera_movement\x18\x08 \x01(\t\x12\'\n\x08\x64ialogue\x18\t \x03(\x0b\x32\x15.reelflow.v1.Dialogue\x12\x10\n\x08mentions\x18\n \x03(\t\"^\n\x0fReferenceTensor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12!\n\x04\x64\x61ta\x18\x04 \x01(\x0b\x32\x13.reelflow.v1.Tensor\"\xdf\x01\n\x0bPlanMessage\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x12\n\nduration_s\x18\x02 \x01(\x01\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x05\x12\r\n\x05width\x18\x04 \x01(\x05\x12\x0e\n\x06height\x18\x05 \x01(\x05\x12\x13\n\x0bsample_rate\x18\x06 \x01(\x05\x12$\n\x05shots\x18\x07 \x03(\x0b\x32\x15.reelflow.v1.ShotPlan\x12\x30\n\nreferences\x18\x08 \x03(\x0b\x32\x1c.reelflow.v1.ReferenceTensor\x12\x13\n\x0bglobal_text\x18\t \x01(\t\"7\n\rEncodeRequest\x12&\n\x04plan\x18\x01 \x01(\x0b\x32\x18.reelflow.v1.PlanMessage\"\xd4\x02\n\x0c\x43onditioning\x12(\n\x0btext_tokens\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12&\n\ttext_mask\x18\x02 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12(\n\x0btext_pooled\x18\x03 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12(\n\x0bnull_tokens\x18\x04 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12&\n\tnull_mask\x18\x05 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12(\n\x0bnull_pooled\x18\x06 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12*\n\rshot_of_frame\x18\x07 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x0b\n\x03\x66ps\x18\x08 \x01(\x05\x12\x13\n\x0bsample_rate\x18\t \x01(\x05\"\x98\x01\n\x10KeyframesRequest\x12\'\n\x04\x63ond\x18\x01 \x01(\x0b\x32\x19.reelflow.v1.Conditioning\x12\x0c\n\x04seed\x18\x02 \x01(\x03\x12\r\n\x05steps\x18\x03 \x01(\x05\x12\x10\n\x08guidance\x18\x04 \x01(\x01\x12\r\n\x05shift\x18\x05 \x01(\x01\x12\x0e\n\x06height\x18\x06 \x01(\x05\x12\r\n\x05width\x18\x07 \x01(\x05\"\xc6\x01\n\x14VideoVelocityRequest\x12\x1f\n\x02xv\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x1f\n\x02xa\x18\x02 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\t\n\x01t\x18\x03 \x01(\x01\x12\'\n\x04\x63ond\x18\x04 \x01(\x0b\x32\x19.reelflow.v1.Conditioning\x12&\n\tkeyframes\x18\x05 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x10\n\x08guidance\x18\x06 \x01(\x01\"\x9e\x01\n\x14\x41udioVelocityRequest\x12\x1f\n\x02xa\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x1f\n\x02xv\x18\x02 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\t\n\x01t\x18\x03 \x01(\x01\x12\'\n\x04\x63ond\x18\x04 \x01(\x0b\x32\x19.reelflow.v1.Conditioning\x12\x10\n\x08guidance\x18\x05 \x01(\x01\"\x7f\n\x16SpatialVelocityRequest\x12\x1f\n\x02xv\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\t\n\x01t\x18\x02 \x01(\x01\x12\'\n\x04\x63ond\x18\x03 \x01(\x0b\x32\x19.reelflow.v1.Conditioning\x12\x10\n\x08guidance\x18\x04 \x01(\x01\"5\n\x0eTensorResponse\x12#\n\x06tensor\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\"\x85\x01\n\nMuxRequest\x12\x1f\n\x02xv\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x1f\n\x02xa\x18\x02 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x05\x12\x13\n\x0bsample_rate\x18\x04 \x01(\x05\x12\x13\n\x0bnum_samples\x18\x05 \x01(\x05\"\x1a\n\x0bMuxResponse\x12\x0b\n\x03mp4\x18\x01 \x01(\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18reelflow/v1/stages.proto\x12\x0breelflow.v1\x1a\x18reelflow/v1/tensor.proto\")\n\x08\x44ialogue\x12\x0f\n\x07speaker\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\x81\x02\n\x08ShotPlan\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07start_s\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x03 \x01(\x01\x12\x13\n\x0bstart_frame\x18\x04 \x01(\x05\x12\x11\n\tend_frame\x18\x05 \x01(\x05\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x16\n\x0e\x63\x61mera_framing\x18\x07 \x01(\t\x12\x17\n\x0f\x63\x61mera_movement\x18\x08 \x01(\t\x12\'\n\x08\x64ialogue\x18\t \x03(\x0b\x32\x15.reelflow.v1.Dialogue\x12\x10\n\x08mentions\x18\n \x03(\t\x12\x12\n\nspan_start\x18\x0b \x01(\x05\x12\x10\n\x08span_end\x18\x0c \x01(\x05\"^\n\x0fReferenceTensor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12!\n\x04\x64\x61ta\x18\x04 \x01(\x0b\x32\x13.reelflow.v1.Tensor\"\xdf\x01\n\x0bPlanMessage\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x12\n\nduration_s\x18\x02 \x01(\x01\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x05\x12\r\n\x05width\x18\x04 \x01(\x05\x12\x0e\n\x06height\x18\x05 \x01(\x05\x12\x13\n\x0bsample_rate\x18\x06 \x01(\x05\x12$\n\x05shots\x18\x07 \x03(\x0b\x32\x15.reelflow.v1.ShotPlan\x12\x30\n\nreferences\x18\x08 \x03(\x0b\x32\x1c.reelflow.v1.ReferenceTensor\x12\x13\n\x0bglobal_text\x18\t \x01(\t\"7\n\rEncodeRequest\x12&\n\x04plan\x18\x01 \x01(\x0b\x32\x18.reelflow.v1.PlanMessage\"\xd4\x02\n\x0c\x43onditioning\x12(\n\x0btext_tokens\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12&\n\ttext_mask\x18\x02 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12(\n\x0btext_pooled\x18\x03 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12(\n\x0bnull_tokens\x18\x04 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12&\n\tnull_mask\x18\x05 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12(\n\x0bnull_pooled\x18\x06 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12*\n\rshot_of_frame\x18\x07 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x0b\n\x03\x66ps\x18\x08 \x01(\x05\x12\x13\n\x0bsample_rate\x18\t \x01(\x05\"\x98\x01\n\x10KeyframesRequest\x12\'\n\x04\x63ond\x18\x01 \x01(\x0b\x32\x19.reelflow.v1.Conditioning\x12\x0c\n\x04seed\x18\x02 \x01(\x03\x12\r\n\x05steps\x18\x03 \x01(\x05\x12\x10\n\x08guidance\x18\x04 \x01(\x01\x12\r\n\x05shift\x18\x05 \x01(\x01\x12\x0e\n\x06height\x18\x06 \x01(\x05\x12\r\n\x05width\x18\x07 \x01(\x05\"\xc6\x01\n\x14VideoVelocityRequest\x12\x1f\n\x02xv\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x1f\n\x02xa\x18\x02 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\t\n\x01t\x18\x03 \x01(\x01\x12\'\n\x04\x63ond\x18\x04 \x01(\x0b\x32\x19.reelflow.v1.Conditioning\x12&\n\tkeyframes\x18\x05 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x10\n\x08guidance\x18\x06 \x01(\x01\"\x9e\x01\n\x14\x41udioVelocityRequest\x12\x1f\n\x02xa\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x1f\n\x02xv\x18\x02 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\t\n\x01t\x18\x03 \x01(\x01\x12\'\n\x04\x63ond\x18\x04 \x01(\x0b\x32\x19.reelflow.v1.Conditioning\x12\x10\n\x08guidance\x18\x05 \x01(\x01\"\x7f\n\x16SpatialVelocityRequest\x12\x1f\n\x02xv\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\t\n\x01t\x18\x02 \x01(\x01\x12\'\n\x04\x63ond\x18\x03 \x01(\x0b\x32\x19.reelflow.v1.Conditioning\x12\x10\n\x08guidance\x18\x04 \x01(\x01\"5\n\x0eTensorResponse\x12#\n\x06tensor\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\"\x85\x01\n\nMuxRequest\x12\x1f\n\x02xv\x18\x01 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x1f\n\x02xa\x18\x02 \x01(\x0b\x32\x13.reelflow.v1.Tensor\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x05\x12\x13\n\x0bsample_rate\x18\x04 \x01(\x05\x12\x13\n\x0bnum_samples\x18\x05 \x01(\x05\"\x1a\n\x0bMuxResponse\x12\x0b\n\x03mp4\x18\x01 \x01(\x0c\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,27 +35,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DIALOGUE']._serialized_start=67
   _globals['_DIALOGUE']._serialized_end=108
   _globals['_SHOTPLAN']._serialized_start=111
-  _globals['_SHOTPLAN']._serialized_end=330
-  _globals['_REFERENCETENSOR']._serialized_start=332
-  _globals['_REFERENCETENSOR']._serialized_end=426
-  _globals['_PLANMESSAGE']._serialized_start=429
-  _globals['_PLANMESSAGE']._serialized_end=652
-  _globals['_ENCODEREQUEST']._serialized_start=654
-  _globals['_ENCODEREQUEST']._serialized_end=709
-  _globals['_CONDITIONING']._serialized_start=712
-  _globals['_CONDITIONING']._serialized_end=1052
-  _globals['_KEYFRAMESREQUEST']._serialized_start=1055
-  _globals['_KEYFRAMESREQUEST']._serialized_end=1207
-  _globals['_VIDEOVELOCITYREQUEST']._serialized_start=1210
-  _globals['_VIDEOVELOCITYREQUEST']._serialized_end=1408
-  _globals['_AUDIOVELOCITYREQUEST']._serialized_start=1411
-  _globals['_AUDIOVELOCITYREQUEST']._serialized_end=1569
-  _globals['_SPATIALVELOCITYREQUEST']._serialized_start=1571
-  _globals['_SPATIALVELOCITYREQUEST']._serialized_end=1698
-  _globals['_TENSORRESPONSE']._serialized_start=1700
-  _globals['_TENSORRESPONSE']._serialized_end=1753
-  _globals['_MUXREQUEST']._serialized_start=1756
-  _globals['_MUXREQUEST']._serialized_end=1889
-  _globals['_MUXRESPONSE']._serialized_start=1891
-  _globals['_MUXRESPONSE']._serialized_end=1917
+  _globals['_SHOTPLAN']._serialized_end=368
+  _globals['_REFERENCETENSOR']._serialized_start=370
+  _globals['_REFERENCETENSOR']._serialized_end=464
+  _globals['_PLANMESSAGE']._serialized_start=467
+  _globals['_PLANMESSAGE']._serialized_end=690
+  _globals['_ENCODEREQUEST']._serialized_start=692
+  _globals['_ENCODEREQUEST']._serialized_end=747
+  _globals['_CONDITIONING']._serialized_start=750
+  _globals['_CONDITIONING']._serialized_end=1090
+  _globals['_KEYFRAMESREQUEST']._serialized_start=1093
+  _globals['_KEYFRAMESREQUEST']._serialized_end=1245
+  _globals['_VIDEOVELOCITYREQUEST']._serialized_start=1248
+  _globals['_VIDEOVELOCITYREQUEST']._serialized_end=1446
+  _globals['_AUDIOVELOCITYREQUEST']._serialized_start=1449
+  _globals['_AUDIOVELOCITYREQUEST']._serialized_end=1607
+  _globals['_SPATIALVELOCITYREQUEST']._serialized_start=1609
+  _globals['_SPATIALVELOCITYREQUEST']._serialized_end=1736
+  _globals['_TENSORRESPONSE']._serialized_start=1738
+  _globals['_TENSORRESPONSE']._serialized_end=1791
+  _globals['_MUXREQUEST']._serialized_start=1794
+  _globals['_MUXREQUEST']._serialized_end=1927
+  _globals['_MUXRESPONSE']._serialized_start=1929
+  _globals['_MUXRESPONSE']._serialized_end=1955
 # @@protoc_insertion_point(module_scope)

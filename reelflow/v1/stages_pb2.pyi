@@ -1,12 +1,9 @@
-from collections.abc import Iterable as _Iterable
-from collections.abc import Mapping as _Mapping
-from typing import ClassVar as _ClassVar
-
+from reelflow.v1 import tensor_pb2 as _tensor_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from google.protobuf.internal import containers as _containers
-
-from reelflow.v1 import tensor_pb2 as _tensor_pb2
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -16,21 +13,10 @@ class Dialogue(_message.Message):
     TEXT_FIELD_NUMBER: _ClassVar[int]
     speaker: str
     text: str
-    def __init__(self, speaker: str | None = ..., text: str | None = ...) -> None: ...
+    def __init__(self, speaker: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
 
 class ShotPlan(_message.Message):
-    __slots__ = (
-        "camera_framing",
-        "camera_movement",
-        "dialogue",
-        "end_frame",
-        "end_s",
-        "index",
-        "mentions",
-        "start_frame",
-        "start_s",
-        "text",
-    )
+    __slots__ = ("index", "start_s", "end_s", "start_frame", "end_frame", "text", "camera_framing", "camera_movement", "dialogue", "mentions", "span_start", "span_end")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     START_S_FIELD_NUMBER: _ClassVar[int]
     END_S_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +27,8 @@ class ShotPlan(_message.Message):
     CAMERA_MOVEMENT_FIELD_NUMBER: _ClassVar[int]
     DIALOGUE_FIELD_NUMBER: _ClassVar[int]
     MENTIONS_FIELD_NUMBER: _ClassVar[int]
+    SPAN_START_FIELD_NUMBER: _ClassVar[int]
+    SPAN_END_FIELD_NUMBER: _ClassVar[int]
     index: int
     start_s: float
     end_s: float
@@ -51,22 +39,12 @@ class ShotPlan(_message.Message):
     camera_movement: str
     dialogue: _containers.RepeatedCompositeFieldContainer[Dialogue]
     mentions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(
-        self,
-        index: int | None = ...,
-        start_s: float | None = ...,
-        end_s: float | None = ...,
-        start_frame: int | None = ...,
-        end_frame: int | None = ...,
-        text: str | None = ...,
-        camera_framing: str | None = ...,
-        camera_movement: str | None = ...,
-        dialogue: _Iterable[Dialogue | _Mapping] | None = ...,
-        mentions: _Iterable[str] | None = ...,
-    ) -> None: ...
+    span_start: int
+    span_end: int
+    def __init__(self, index: _Optional[int] = ..., start_s: _Optional[float] = ..., end_s: _Optional[float] = ..., start_frame: _Optional[int] = ..., end_frame: _Optional[int] = ..., text: _Optional[str] = ..., camera_framing: _Optional[str] = ..., camera_movement: _Optional[str] = ..., dialogue: _Optional[_Iterable[_Union[Dialogue, _Mapping]]] = ..., mentions: _Optional[_Iterable[str]] = ..., span_start: _Optional[int] = ..., span_end: _Optional[int] = ...) -> None: ...
 
 class ReferenceTensor(_message.Message):
-    __slots__ = ("data", "kind", "name", "role")
+    __slots__ = ("name", "kind", "role", "data")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
@@ -75,26 +53,10 @@ class ReferenceTensor(_message.Message):
     kind: str
     role: str
     data: _tensor_pb2.Tensor
-    def __init__(
-        self,
-        name: str | None = ...,
-        kind: str | None = ...,
-        role: str | None = ...,
-        data: _tensor_pb2.Tensor | _Mapping | None = ...,
-    ) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., role: _Optional[str] = ..., data: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class PlanMessage(_message.Message):
-    __slots__ = (
-        "duration_s",
-        "fps",
-        "global_text",
-        "height",
-        "prompt",
-        "references",
-        "sample_rate",
-        "shots",
-        "width",
-    )
+    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "sample_rate", "shots", "references", "global_text")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     DURATION_S_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
@@ -113,37 +75,16 @@ class PlanMessage(_message.Message):
     shots: _containers.RepeatedCompositeFieldContainer[ShotPlan]
     references: _containers.RepeatedCompositeFieldContainer[ReferenceTensor]
     global_text: str
-    def __init__(
-        self,
-        prompt: str | None = ...,
-        duration_s: float | None = ...,
-        fps: int | None = ...,
-        width: int | None = ...,
-        height: int | None = ...,
-        sample_rate: int | None = ...,
-        shots: _Iterable[ShotPlan | _Mapping] | None = ...,
-        references: _Iterable[ReferenceTensor | _Mapping] | None = ...,
-        global_text: str | None = ...,
-    ) -> None: ...
+    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., sample_rate: _Optional[int] = ..., shots: _Optional[_Iterable[_Union[ShotPlan, _Mapping]]] = ..., references: _Optional[_Iterable[_Union[ReferenceTensor, _Mapping]]] = ..., global_text: _Optional[str] = ...) -> None: ...
 
 class EncodeRequest(_message.Message):
     __slots__ = ("plan",)
     PLAN_FIELD_NUMBER: _ClassVar[int]
     plan: PlanMessage
-    def __init__(self, plan: PlanMessage | _Mapping | None = ...) -> None: ...
+    def __init__(self, plan: _Optional[_Union[PlanMessage, _Mapping]] = ...) -> None: ...
 
 class Conditioning(_message.Message):
-    __slots__ = (
-        "fps",
-        "null_mask",
-        "null_pooled",
-        "null_tokens",
-        "sample_rate",
-        "shot_of_frame",
-        "text_mask",
-        "text_pooled",
-        "text_tokens",
-    )
+    __slots__ = ("text_tokens", "text_mask", "text_pooled", "null_tokens", "null_mask", "null_pooled", "shot_of_frame", "fps", "sample_rate")
     TEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     TEXT_MASK_FIELD_NUMBER: _ClassVar[int]
     TEXT_POOLED_FIELD_NUMBER: _ClassVar[int]
@@ -162,21 +103,10 @@ class Conditioning(_message.Message):
     shot_of_frame: _tensor_pb2.Tensor
     fps: int
     sample_rate: int
-    def __init__(
-        self,
-        text_tokens: _tensor_pb2.Tensor | _Mapping | None = ...,
-        text_mask: _tensor_pb2.Tensor | _Mapping | None = ...,
-        text_pooled: _tensor_pb2.Tensor | _Mapping | None = ...,
-        null_tokens: _tensor_pb2.Tensor | _Mapping | None = ...,
-        null_mask: _tensor_pb2.Tensor | _Mapping | None = ...,
-        null_pooled: _tensor_pb2.Tensor | _Mapping | None = ...,
-        shot_of_frame: _tensor_pb2.Tensor | _Mapping | None = ...,
-        fps: int | None = ...,
-        sample_rate: int | None = ...,
-    ) -> None: ...
+    def __init__(self, text_tokens: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., text_mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., text_pooled: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., null_tokens: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., null_mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., null_pooled: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., shot_of_frame: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., fps: _Optional[int] = ..., sample_rate: _Optional[int] = ...) -> None: ...
 
 class KeyframesRequest(_message.Message):
-    __slots__ = ("cond", "guidance", "height", "seed", "shift", "steps", "width")
+    __slots__ = ("cond", "seed", "steps", "guidance", "shift", "height", "width")
     COND_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
@@ -191,19 +121,10 @@ class KeyframesRequest(_message.Message):
     shift: float
     height: int
     width: int
-    def __init__(
-        self,
-        cond: Conditioning | _Mapping | None = ...,
-        seed: int | None = ...,
-        steps: int | None = ...,
-        guidance: float | None = ...,
-        shift: float | None = ...,
-        height: int | None = ...,
-        width: int | None = ...,
-    ) -> None: ...
+    def __init__(self, cond: _Optional[_Union[Conditioning, _Mapping]] = ..., seed: _Optional[int] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., shift: _Optional[float] = ..., height: _Optional[int] = ..., width: _Optional[int] = ...) -> None: ...
 
 class VideoVelocityRequest(_message.Message):
-    __slots__ = ("cond", "guidance", "keyframes", "t", "xa", "xv")
+    __slots__ = ("xv", "xa", "t", "cond", "keyframes", "guidance")
     XV_FIELD_NUMBER: _ClassVar[int]
     XA_FIELD_NUMBER: _ClassVar[int]
     T_FIELD_NUMBER: _ClassVar[int]
@@ -216,18 +137,10 @@ class VideoVelocityRequest(_message.Message):
     cond: Conditioning
     keyframes: _tensor_pb2.Tensor
     guidance: float
-    def __init__(
-        self,
-        xv: _tensor_pb2.Tensor | _Mapping | None = ...,
-        xa: _tensor_pb2.Tensor | _Mapping | None = ...,
-        t: float | None = ...,
-        cond: Conditioning | _Mapping | None = ...,
-        keyframes: _tensor_pb2.Tensor | _Mapping | None = ...,
-        guidance: float | None = ...,
-    ) -> None: ...
+    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., t: _Optional[float] = ..., cond: _Optional[_Union[Conditioning, _Mapping]] = ..., keyframes: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., guidance: _Optional[float] = ...) -> None: ...
 
 class AudioVelocityRequest(_message.Message):
-    __slots__ = ("cond", "guidance", "t", "xa", "xv")
+    __slots__ = ("xa", "xv", "t", "cond", "guidance")
     XA_FIELD_NUMBER: _ClassVar[int]
     XV_FIELD_NUMBER: _ClassVar[int]
     T_FIELD_NUMBER: _ClassVar[int]
@@ -238,17 +151,10 @@ class AudioVelocityRequest(_message.Message):
     t: float
     cond: Conditioning
     guidance: float
-    def __init__(
-        self,
-        xa: _tensor_pb2.Tensor | _Mapping | None = ...,
-        xv: _tensor_pb2.Tensor | _Mapping | None = ...,
-        t: float | None = ...,
-        cond: Conditioning | _Mapping | None = ...,
-        guidance: float | None = ...,
-    ) -> None: ...
+    def __init__(self, xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., t: _Optional[float] = ..., cond: _Optional[_Union[Conditioning, _Mapping]] = ..., guidance: _Optional[float] = ...) -> None: ...
 
 class SpatialVelocityRequest(_message.Message):
-    __slots__ = ("cond", "guidance", "t", "xv")
+    __slots__ = ("xv", "t", "cond", "guidance")
     XV_FIELD_NUMBER: _ClassVar[int]
     T_FIELD_NUMBER: _ClassVar[int]
     COND_FIELD_NUMBER: _ClassVar[int]
@@ -257,22 +163,16 @@ class SpatialVelocityRequest(_message.Message):
     t: float
     cond: Conditioning
     guidance: float
-    def __init__(
-        self,
-        xv: _tensor_pb2.Tensor | _Mapping | None = ...,
-        t: float | None = ...,
-        cond: Conditioning | _Mapping | None = ...,
-        guidance: float | None = ...,
-    ) -> None: ...
+    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., t: _Optional[float] = ..., cond: _Optional[_Union[Conditioning, _Mapping]] = ..., guidance: _Optional[float] = ...) -> None: ...
 
 class TensorResponse(_message.Message):
     __slots__ = ("tensor",)
     TENSOR_FIELD_NUMBER: _ClassVar[int]
     tensor: _tensor_pb2.Tensor
-    def __init__(self, tensor: _tensor_pb2.Tensor | _Mapping | None = ...) -> None: ...
+    def __init__(self, tensor: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class MuxRequest(_message.Message):
-    __slots__ = ("fps", "num_samples", "sample_rate", "xa", "xv")
+    __slots__ = ("xv", "xa", "fps", "sample_rate", "num_samples")
     XV_FIELD_NUMBER: _ClassVar[int]
     XA_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
@@ -283,17 +183,10 @@ class MuxRequest(_message.Message):
     fps: int
     sample_rate: int
     num_samples: int
-    def __init__(
-        self,
-        xv: _tensor_pb2.Tensor | _Mapping | None = ...,
-        xa: _tensor_pb2.Tensor | _Mapping | None = ...,
-        fps: int | None = ...,
-        sample_rate: int | None = ...,
-        num_samples: int | None = ...,
-    ) -> None: ...
+    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., fps: _Optional[int] = ..., sample_rate: _Optional[int] = ..., num_samples: _Optional[int] = ...) -> None: ...
 
 class MuxResponse(_message.Message):
     __slots__ = ("mp4",)
     MP4_FIELD_NUMBER: _ClassVar[int]
     mp4: bytes
-    def __init__(self, mp4: bytes | None = ...) -> None: ...
+    def __init__(self, mp4: _Optional[bytes] = ...) -> None: ...

@@ -1,0 +1,44 @@
+# reelflow: `make demo` and `make test` do all the set-up on a fresh machine.
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup system-deps demo test lint format protos bench clean
+
+setup: system-deps $(STAMP)
+
+# Debian tools the tests use: ffprobe (ffmpeg) checks MP4s independently, prometheus/promtool.
+system-deps:
+	@command -v ffprobe >/dev/null && command -v promtool >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends ffmpeg prometheus; }
+
+# torch comes first and pinned: a bare `torch` would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/reelflow demo -o demo.mp4
+
+test: setup
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Regenerate the gRPC/protobuf modules from protos/ (tests fail when they are stale).
+protos: $(STAMP)
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=. --pyi_out=. --grpc_python_out=. \
+	  protos/reelflow/v1/*.proto
+
+clean:
+	rm -rf $(VENV) demo.mp4 .pytest_cache .ruff_cache
