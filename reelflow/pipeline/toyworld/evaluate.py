@@ -104,19 +104,12 @@ def visual_contacts(m: VideoMeasure, spec: ClipSpec) -> list[int]:
     low, high = np.nanmin(y), np.nanmax(y)
     if high - low < 0.1 * spec.size:
         return []
-    out = []
-    for f in range(len(y)):
-        here = y[f]
-        before = y[f - 1] if f > 0 else -np.inf
-        after = y[f + 1] if f + 1 < len(y) else -np.inf
-        if (
-            np.isfinite(here)
-            and here >= np.nan_to_num(before, nan=-np.inf)
-            and here > np.nan_to_num(after, nan=-np.inf)
-        ):
-            if here >= low + 0.7 * (high - low):
-                out.append(f)
-    return out
+    padded = np.concatenate([[-np.inf], np.where(np.isnan(y), -np.inf, y), [-np.inf]])
+    here, before, after = padded[1:-1], padded[:-2], padded[2:]
+    # a local maximum of height-on-screen (y grows downwards) near the lowest level seen
+    near_ground = here >= low + 0.7 * (high - low)
+    peak = np.isfinite(here) & (here >= before) & (here > after) & near_ground
+    return [int(f) for f in np.flatnonzero(peak)]
 
 
 def detect_cuts(frame_diff: np.ndarray) -> tuple[int, ...]:

@@ -166,7 +166,7 @@ def classify_shape(fill: float, holes: float, taper: float) -> str:
 
 
 def flicker(frames: np.ndarray, spec: ClipSpec) -> float:
-    """Mean |frame - average of its neighbours| within shots: 0 for smooth motion, high for noise."""
+    """Mean |frame - mean of its neighbours| within shots: ~0 for smooth motion, high for noise."""
     video = frames[: spec.num_frames].astype(np.float64)
     shots = shot_index_per_frame(spec)[: len(video)]
     values = []

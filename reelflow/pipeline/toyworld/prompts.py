@@ -121,9 +121,11 @@ def subject_text(spec: ClipSpec, rng: np.random.Generator) -> str:
     return _pick(rng, SUBJECT).format(colour=spec.colour, shape=spec.subject)
 
 
-def shot_text(spec: ClipSpec, shot: ShotSpec, rng: np.random.Generator) -> str:
-    """Camera, environment, lighting and audio of one shot."""
+def shot_text(spec: ClipSpec, shot: ShotSpec, rng: np.random.Generator, lead: str = "") -> str:
+    """Camera, environment, lighting and audio of one shot, after an optional `lead` clause."""
     parts = [_pick(rng, FRAMING[shot.framing]), _pick(rng, CAMERA[shot.camera])]
+    if lead:
+        parts.insert(0, lead)
     place = _pick(rng, BACKGROUND[shot.background])
     if shot.rain:
         place += " " + _pick(rng, RAIN)
@@ -140,12 +142,15 @@ def prompt_text(spec: ClipSpec) -> str:
     rng = np.random.default_rng([spec.seed, 7])
     subject = subject_text(spec, rng)
     action = _pick(rng, ACTION[spec.action]).format(text=spec.dialogue or "")
-    opening = f"{subject[0].upper()}{subject[1:]} {action}."
     if len(spec.shots) == 1:
         # one shot: a single sentence-run in the canonical order, no markers needed
-        return f"{opening} {shot_text(spec, spec.shots[0], rng)}"
+        return f"{subject[0].upper()}{subject[1:]} {action}. {shot_text(spec, spec.shots[0], rng)}"
+    # the script gives dialogue to a shot, never to the global text: the first shot speaks
+    speaks = spec.action == "speak"
+    opening = f"{subject[0].upper()}{subject[1:]} {'talks' if speaks else action}."
     shots = [
-        f"[{_seconds(s.start_s)}-{_seconds(s.end_s)}s] {shot_text(spec, s, rng)}"
-        for s in spec.shots
+        f"[{_seconds(s.start_s)}-{_seconds(s.end_s)}s] "
+        + shot_text(spec, s, rng, lead=f"it {action}" if speaks and i == 0 else "")
+        for i, s in enumerate(spec.shots)
     ]
     return " ".join([opening, *shots])
