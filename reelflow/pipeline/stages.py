@@ -29,7 +29,15 @@ from reelflow.pipeline.text_encoder import TextEncoder
 from reelflow.pipeline.weights import load_weights
 
 WIRE_DTYPE = torch.float16
+# CPU matmuls split their reductions by thread count, so results differ in the last bits
+# between thread counts. Every stage pins the same count, embedded or in a replica, which keeps
+# served and embedded output bit-identical; the two branches of a step still run in parallel.
+INTRA_OP_THREADS = 1
 KEYFRAME_NOISE_STREAM = 2  # streams 0 and 1 are the video and audio noise of the joint loop
+
+
+def pin_threads() -> None:
+    torch.set_num_threads(INTRA_OP_THREADS)
 
 
 def to_wire(x: torch.Tensor) -> torch.Tensor:
@@ -42,6 +50,7 @@ def _batch_t(t: float, batch: int) -> torch.Tensor:
 
 class PromptEncoderStage:
     def __init__(self, preset: Preset):
+        pin_threads()
         self.preset = preset
         self.encoder = TextEncoder()
         self.null = self.encoder.encode([""])
@@ -63,6 +72,7 @@ class PromptEncoderStage:
 
 class SpatialStage:
     def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 0):
+        pin_threads()
         self.preset = preset
         channels = preset.video_codec.channels
         self.model = SpatialDiT(preset.spatial, channels).eval()
@@ -110,6 +120,7 @@ class SpatialStage:
 
 class TemporalStage:
     def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 1):
+        pin_threads()
         self.preset = preset
         self.model = TemporalRayFlow(
             preset.temporal, preset.video_codec.channels, preset.audio_codec.bins
@@ -153,6 +164,7 @@ class TemporalStage:
 
 class AudioStage:
     def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 2):
+        pin_threads()
         self.preset = preset
         self.model = AudioFlow(
             preset.audio, preset.audio_codec.bins, preset.video_codec.channels
@@ -182,6 +194,7 @@ class AudioStage:
 
 class MuxerStage:
     def __init__(self, preset: Preset):
+        pin_threads()
         self.video_codec = VideoCodec(preset.video_codec)
         self.audio_codec = AudioCodec(preset.audio_codec)
 
