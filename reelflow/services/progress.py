@@ -7,11 +7,11 @@ import time
 
 
 class ProgressBar:
-    def __init__(self, stream=sys.stderr, width: int = 24):
-        self.stream = stream
+    def __init__(self, stream=None, width: int = 24):
+        self.stream = stream or sys.stderr
         self.width = width
         self.start = time.perf_counter()
-        self.interactive = stream.isatty()
+        self.interactive = self.stream.isatty()
         self.last_stage = ""
 
     def update(self, stage: str, step: int, total: int) -> None:
