@@ -36,7 +36,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 # Regenerate the gRPC/protobuf modules from protos/ (tests fail when they are stale).
-protos: $(STAMP)
+protos:
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=. --pyi_out=. --grpc_python_out=. \
 	  protos/reelflow/v1/*.proto
 

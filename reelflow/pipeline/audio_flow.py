@@ -13,8 +13,10 @@ from reelflow.pipeline.layers import (
     Attention,
     Block,
     FinalLayer,
+    ReferenceContext,
     TimestepEmbedder,
     grid_positions,
+    pair,
     sinusoidal,
 )
 from reelflow.pipeline.presets import NetworkConfig
@@ -29,6 +31,7 @@ class AudioFlow(nn.Module):
         self.video = nn.Linear(latent_channels * p * p, d)
         self.time = TimestepEmbedder(d)
         self.pooled = nn.Linear(config.text_dim, d)
+        self.context = ReferenceContext(config.text_dim, {"sound": audio_channels})
         self.blocks = nn.ModuleList(
             Block(d, config.heads, context_dim=config.text_dim) for _ in range(config.depth)
         )
@@ -45,10 +48,13 @@ class AudioFlow(nn.Module):
         text: torch.Tensor,
         text_mask: torch.Tensor,
         pooled: torch.Tensor,
+        sound: torch.Tensor | None = None,
+        sound_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """x (B, Ta, Ca); video (B, T, C, h, w); frame_of_token (Ta,) int64; t (B,);
         text (B, S*L, Dt) all shots' tokens, text_mask (B, S*L); pooled (B, Ta, Dt) of each
-        token's shot. Returns the velocity (B, Ta, Ca)."""
+        token's shot; sound (B, Ns, Ca) reference-audio tokens with sound_mask (B, Ns).
+        Returns the velocity (B, Ta, Ca)."""
         p, d = self.config.patch, self.config.dim
         b, tokens_a, _ = x.shape
         h, w = video.shape[-2:]
@@ -57,6 +63,7 @@ class AudioFlow(nn.Module):
         seen = self.video(seen) + grid_positions(h // p, w // p, d)  # (B, T, N, d)
         seen = rearrange(seen[:, frame_of_token], "b a n d -> (b a) n d")  # (B Ta, N, d)
         cond = self.time(t)[:, None, :] + self.pooled(pooled)  # (B, Ta, d)
+        text, text_mask = self.context(text, text_mask, {"sound": pair(sound, sound_mask)})
         for block, norm, watch in zip(self.blocks, self.norms, self.watch, strict=True):
             tokens = block(tokens, cond, text, text_mask)
             query = rearrange(norm(tokens), "b a d -> (b a) 1 d")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -19,6 +19,12 @@ class Conditioning:
     shot_of_frame: torch.Tensor  # (T,) int64
     fps: int
     sample_rate: int
+    appearance: torch.Tensor  # (Na, Da) reference-image tokens (see reference_tokens.py)
+    motion: torch.Tensor  # (Nm, Dm) reference-video tokens
+    sound: torch.Tensor  # (Ns, Ds) reference-audio tokens
+    first_frame: torch.Tensor  # (C, h, w) pinned first-frame latent, or (0,)
+    last_frame: torch.Tensor  # (C, h, w) pinned last-frame latent, or (0,)
+    use_references: bool = True  # False in the unconditional half of guidance
 
     @property
     def num_shots(self) -> int:
@@ -29,22 +35,27 @@ class Conditioning:
         return self.shot_of_frame.shape[0]
 
     def unconditional(self) -> Conditioning:
-        """The same layout with every shot's text replaced by the empty prompt."""
+        """The same layout with every shot's text replaced by the empty prompt, references off."""
         shots, length = self.text_mask.shape
         pad = length - self.null_mask.shape[1]
         tokens = F.pad(self.null_tokens, (0, 0, 0, pad)).expand(shots, -1, -1)
         mask = F.pad(self.null_mask, (0, pad), value=False).expand(shots, -1)
-        return Conditioning(
+        return replace(
+            self,
             text_tokens=tokens,
             text_mask=mask,
             text_pooled=self.null_pooled.expand(shots, -1),
-            null_tokens=self.null_tokens,
-            null_mask=self.null_mask,
-            null_pooled=self.null_pooled,
-            shot_of_frame=self.shot_of_frame,
-            fps=self.fps,
-            sample_rate=self.sample_rate,
+            use_references=False,
         )
+
+    def reference_inputs(self, kinds: tuple[str, ...]) -> dict[str, torch.Tensor]:
+        """Batch-of-one network inputs for the given reference kinds, with their masks."""
+        inputs = {}
+        for kind in kinds:
+            tokens = getattr(self, kind).float()[None]  # (1, N, D)
+            inputs[kind] = tokens
+            inputs[f"{kind}_mask"] = torch.full(tokens.shape[:2], self.use_references)
+        return inputs
 
 
 def frame_of_audio_token(

@@ -125,3 +125,35 @@ class FinalLayer(nn.Module):
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         shift, scale = self.ada(cond).chunk(2, dim=-1)
         return self.proj(modulate(self.norm(x), shift, scale))
+
+
+class ReferenceContext(nn.Module):
+    """Projects reference tokens (appearance, motion, sound) into the text-token space and
+    appends them to the text context, each with its own positions; masked-out tokens (an
+    unconditional pass, a missing reference) are never attended to."""
+
+    def __init__(self, text_dim: int, dims: dict[str, int]):
+        super().__init__()
+        self.text_dim = text_dim
+        self.proj = nn.ModuleDict({kind: nn.Linear(dim, text_dim) for kind, dim in dims.items()})
+
+    def forward(
+        self,
+        text: torch.Tensor,
+        mask: torch.Tensor,
+        refs: dict[str, tuple[torch.Tensor, torch.Tensor] | None],
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """text (B, L, Dt), mask (B, L); refs kind -> (tokens (B, N, d), mask (B, N))."""
+        parts, masks = [text], [mask]
+        for kind, pair in refs.items():
+            if pair is None or pair[0].shape[1] == 0:
+                continue
+            tokens, token_mask = pair
+            positions = sinusoidal(torch.arange(tokens.shape[1]).float(), self.text_dim)
+            parts.append(self.proj[kind](tokens.float()) + positions)
+            masks.append(token_mask)
+        return torch.cat(parts, dim=1), torch.cat(masks, dim=1)
+
+
+def pair(tokens: torch.Tensor | None, mask: torch.Tensor | None):
+    return None if tokens is None else (tokens, mask)

@@ -16,7 +16,7 @@ from reelflow.pipeline.codecs import AudioCodec, VideoCodec
 from reelflow.pipeline.conditioning import Conditioning
 from reelflow.pipeline.plan import Plan
 from reelflow.pipeline.presets import Preset
-from reelflow.pipeline.sampling import euler_step, merge, seeded_noise, timesteps
+from reelflow.pipeline.sampling import euler_step, interpolate, merge, seeded_noise, timesteps
 from reelflow.pipeline.stages import to_wire
 
 VIDEO_NOISE_STREAM, AUDIO_NOISE_STREAM = 0, 1
@@ -120,6 +120,12 @@ def latent_shapes(plan: Plan, preset: Preset) -> tuple[tuple[int, ...], tuple[in
     return video, audio
 
 
+def pinned_frames(cond: Conditioning, frames: int) -> dict[int, torch.Tensor]:
+    """Frame index -> latent for first_frame / last_frame references."""
+    pins = {0: cond.first_frame, frames - 1: cond.last_frame}
+    return {frame: latent.float() for frame, latent in pins.items() if latent.numel()}
+
+
 async def generate(
     plan: Plan,
     options: GenerationOptions,
@@ -146,7 +152,9 @@ async def generate(
     )
     clock.report("keyframes", len(plan.shots), len(plan.shots))
     video_shape, audio_shape = latent_shapes(plan, preset)
-    xv = to_wire(seeded_noise(video_shape, options.seed, VIDEO_NOISE_STREAM)).float()
+    video_noise = to_wire(seeded_noise(video_shape, options.seed, VIDEO_NOISE_STREAM)).float()
+    pins = pinned_frames(cond, plan.num_frames)
+    xv = video_noise.clone()
     xa = to_wire(seeded_noise(audio_shape, options.seed, AUDIO_NOISE_STREAM)).float()
     times = timesteps(options.steps, options.shift)
     for step, (t, t_next) in enumerate(itertools.pairwise(times)):
@@ -168,6 +176,8 @@ async def generate(
         if refine:
             vv = merge(vv, velocities[2].float(), options.refine_weight)
         xv, xa = euler_step(xv, vv, t, t_next), euler_step(xa, va, t, t_next)
+        for frame, latent in pins.items():  # replacement sampling keeps pinned frames on path
+            xv[frame] = interpolate(latent, video_noise[frame], t_next)
         clock.report("denoising", step + 1, options.steps)
     clock.report("muxing", 0, 1)
     mp4 = await clock.timed(

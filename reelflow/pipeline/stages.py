@@ -22,6 +22,7 @@ from reelflow.pipeline.conditioning import (
 from reelflow.pipeline.mux import encode_mp4
 from reelflow.pipeline.plan import Plan
 from reelflow.pipeline.presets import Preset
+from reelflow.pipeline.reference_tokens import encode_references, token_dims
 from reelflow.pipeline.sampling import euler_step, guided_velocity, seeded_noise, timesteps
 from reelflow.pipeline.spatial_dit import SpatialDiT
 from reelflow.pipeline.temporal_rayflow import TemporalRayFlow
@@ -57,6 +58,7 @@ class PromptEncoderStage:
 
     def encode(self, plan: Plan) -> Conditioning:
         text = self.encoder.encode([shot.text for shot in plan.shots])
+        refs = encode_references(plan, self.preset)
         return Conditioning(
             text_tokens=to_wire(text.tokens),
             text_mask=text.mask,
@@ -67,6 +69,11 @@ class PromptEncoderStage:
             shot_of_frame=torch.from_numpy(plan.shot_index_per_frame()),
             fps=plan.fps,
             sample_rate=plan.sample_rate,
+            appearance=to_wire(refs.appearance),
+            motion=to_wire(refs.motion),
+            sound=to_wire(refs.sound),
+            first_frame=to_wire(refs.first_frame),
+            last_frame=to_wire(refs.last_frame),
         )
 
 
@@ -75,18 +82,20 @@ class SpatialStage:
         pin_threads()
         self.preset = preset
         channels = preset.video_codec.channels
-        self.model = SpatialDiT(preset.spatial, channels).eval()
+        dims = token_dims(preset)
+        self.model = SpatialDiT(preset.spatial, channels, dims.appearance).eval()
         self.trained = load_weights(self.model, checkpoint, "spatial.", seed)
 
     def _velocity(
         self, x: torch.Tensor, t: float, cond: Conditioning, rows: torch.Tensor, scale: float
-    ):
+    ) -> torch.Tensor:
+        null = cond.unconditional()
         return guided_velocity(
             self.model,
             scale,
             shared={"x": x, "t": _batch_t(t, x.shape[0])},
-            cond=_text(cond, rows),
-            uncond=_text(cond.unconditional(), rows),
+            cond=_text(cond, rows) | _refs(cond, ("appearance",), len(rows)),
+            uncond=_text(null, rows) | _refs(null, ("appearance",), len(rows)),
         )
 
     @torch.inference_mode()
@@ -108,6 +117,8 @@ class SpatialStage:
         times = timesteps(steps, shift)
         for t, t_next in itertools.pairwise(times):
             x = euler_step(x, self._velocity(x, t, cond, shots, guidance), t, t_next)
+        if cond.first_frame.numel():  # a first_frame reference is the first shot's keyframe
+            x[0] = cond.first_frame.float()
         return to_wire(x)
 
     @torch.inference_mode()
@@ -122,8 +133,13 @@ class TemporalStage:
     def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 1):
         pin_threads()
         self.preset = preset
+        dims = token_dims(preset)
         self.model = TemporalRayFlow(
-            preset.temporal, preset.video_codec.channels, preset.audio_codec.bins
+            preset.temporal,
+            preset.video_codec.channels,
+            preset.audio_codec.bins,
+            dims.appearance,
+            dims.motion,
         ).eval()
         self.trained = load_weights(self.model, checkpoint, "temporal.", seed)
 
@@ -156,8 +172,10 @@ class TemporalStage:
                 "audio": xa.float()[None],
                 "t": _batch_t(t, 1),
             },
-            cond={name: value[None] for name, value in _text(cond, frames).items()},
-            uncond={name: value[None] for name, value in _text(null, frames).items()},
+            cond={name: value[None] for name, value in _text(cond, frames).items()}
+            | cond.reference_inputs(("appearance", "motion")),
+            uncond={name: value[None] for name, value in _text(null, frames).items()}
+            | null.reference_inputs(("appearance", "motion")),
         )
         return to_wire(v[0])
 
@@ -182,12 +200,13 @@ class AudioStage:
         )
         shot_of_token = cond.shot_of_frame[token_frames]
         model = partial(self.model, frame_of_token=token_frames)
+        null = cond.unconditional()
         v = guided_velocity(
             model,
             guidance,
             shared={"x": xa.float()[None], "video": xv.float()[None], "t": _batch_t(t, 1)},
-            cond=_all_shots(cond, shot_of_token),
-            uncond=_all_shots(cond.unconditional(), shot_of_token),
+            cond=_all_shots(cond, shot_of_token) | cond.reference_inputs(("sound",)),
+            uncond=_all_shots(null, shot_of_token) | null.reference_inputs(("sound",)),
         )
         return to_wire(v[0])
 
@@ -215,6 +234,11 @@ def _text(cond: Conditioning, rows: torch.Tensor) -> dict[str, torch.Tensor]:
         "text_mask": cond.text_mask[rows],
         "pooled": cond.text_pooled.float()[rows],
     }
+
+
+def _refs(cond: Conditioning, kinds: tuple[str, ...], batch: int) -> dict[str, torch.Tensor]:
+    """Reference inputs repeated for a batch of frames or shots."""
+    return {k: v.expand(batch, *v.shape[1:]) for k, v in cond.reference_inputs(kinds).items()}
 
 
 def _all_shots(cond: Conditioning, shot_of_token: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -11,12 +11,27 @@ import torch
 from einops import rearrange
 from torch import nn
 
-from reelflow.pipeline.layers import Block, FinalLayer, TimestepEmbedder, grid_positions, sinusoidal
+from reelflow.pipeline.layers import (
+    Block,
+    FinalLayer,
+    ReferenceContext,
+    TimestepEmbedder,
+    grid_positions,
+    pair,
+    sinusoidal,
+)
 from reelflow.pipeline.presets import NetworkConfig
 
 
 class TemporalRayFlow(nn.Module):
-    def __init__(self, config: NetworkConfig, latent_channels: int, audio_channels: int):
+    def __init__(
+        self,
+        config: NetworkConfig,
+        latent_channels: int,
+        audio_channels: int,
+        appearance_dim: int | None = None,
+        motion_dim: int | None = None,
+    ):
         super().__init__()
         self.config = config
         p, d = config.patch, config.dim
@@ -24,6 +39,13 @@ class TemporalRayFlow(nn.Module):
         self.audio = nn.Sequential(nn.Linear(audio_channels, d), nn.GELU(), nn.Linear(d, d))
         self.time = TimestepEmbedder(d)
         self.pooled = nn.Linear(config.text_dim, d)
+        self.context = ReferenceContext(
+            config.text_dim,
+            {
+                "appearance": appearance_dim or latent_channels * p * p,
+                "motion": motion_dim or latent_channels * 16,
+            },
+        )
         self.spatial = nn.ModuleList(
             Block(d, config.heads, context_dim=config.text_dim) for _ in range(config.depth)
         )
@@ -40,9 +62,14 @@ class TemporalRayFlow(nn.Module):
         text: torch.Tensor,
         text_mask: torch.Tensor,
         pooled: torch.Tensor,
+        appearance: torch.Tensor | None = None,
+        appearance_mask: torch.Tensor | None = None,
+        motion: torch.Tensor | None = None,
+        motion_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """x, keyframes (B, T, C, h, w); audio (B, Ta, Ca); audio_to_frame (T, Ta) averaging
-        weights; t (B,); text (B, T, L, Dt), text_mask (B, T, L), pooled (B, T, Dt) per frame.
+        weights; t (B,); text (B, T, L, Dt), text_mask (B, T, L), pooled (B, T, Dt) per frame;
+        appearance (B, Na, Da) and motion (B, Nm, Dm) reference tokens with their masks.
         Returns the velocity (B, T, C, h, w)."""
         p, d = self.config.patch, self.config.dim
         b, frames, _, h, w = x.shape
@@ -59,6 +86,16 @@ class TemporalRayFlow(nn.Module):
         cond_time = cond[:, None].expand(b, n, frames, d).reshape(b * n, frames, d)
         text = rearrange(text, "b t l e -> (b t) l e")
         text_mask = rearrange(text_mask, "b t l -> (b t) l")
+        refs = {
+            "appearance": pair(appearance, appearance_mask),
+            "motion": pair(motion, motion_mask),
+        }
+        per_frame = {  # every frame reads the whole clip's references
+            kind: (v[0].repeat_interleave(frames, 0), v[1].repeat_interleave(frames, 0))
+            for kind, v in refs.items()
+            if v is not None
+        }
+        text, text_mask = self.context(text, text_mask, per_frame)
         for space, time in zip(self.spatial, self.temporal, strict=True):
             tokens = rearrange(tokens, "b t n d -> (b t) n d")
             tokens = space(tokens, cond_space, text, text_mask)

@@ -17,7 +17,7 @@ _DTYPES = {
     "bool": (torch.bool, np.bool_),
     "uint8": (torch.uint8, np.uint8),
 }
-_NAMES = {torch_dtype: name for name, (torch_dtype, _) in _DTYPES.items()}
+_REFERENCE_FIELDS = ("appearance", "motion", "sound", "first_frame", "last_frame")
 
 
 def tensor_to_proto(x: torch.Tensor | np.ndarray) -> tensor_pb2.Tensor:
@@ -55,6 +55,7 @@ def cond_to_proto(cond: Conditioning) -> stages_pb2.Conditioning:
         shot_of_frame=tensor_to_proto(cond.shot_of_frame),
         fps=cond.fps,
         sample_rate=cond.sample_rate,
+        **{name: tensor_to_proto(getattr(cond, name)) for name in _REFERENCE_FIELDS},
     )
 
 
@@ -69,6 +70,7 @@ def cond_from_proto(message: stages_pb2.Conditioning) -> Conditioning:
         shot_of_frame=tensor_from_proto(message.shot_of_frame),
         fps=message.fps,
         sample_rate=message.sample_rate,
+        **{name: tensor_from_proto(getattr(message, name)) for name in _REFERENCE_FIELDS},
     )
 
 

@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1creelflow/v1/generation.proto\x12\x0breelflow.v1\"9\n\rReferenceFile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x0c\n\x04role\x18\x03 \x01(\t\"\xce\x01\n\x0fGenerateRequest\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x12\n\nduration_s\x18\x02 \x01(\x01\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x05\x12\r\n\x05width\x18\x04 \x01(\x05\x12\x0e\n\x06height\x18\x05 \x01(\x05\x12\x11\n\x04seed\x18\x06 \x01(\x03H\x00\x88\x01\x01\x12\r\n\x05steps\x18\x07 \x01(\x05\x12\x10\n\x08guidance\x18\x08 \x01(\x01\x12.\n\nreferences\x18\t \x03(\x0b\x32\x1a.reelflow.v1.ReferenceFileB\x07\n\x05_seed\"O\n\x08\x41\x63\x63\x65pted\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x12\n\nnum_frames\x18\x02 \x01(\x05\x12\x11\n\tnum_shots\x18\x03 \x01(\x05\x12\x0c\n\x04seed\x18\x04 \x01(\x03\"I\n\x08Progress\x12\r\n\x05stage\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x05\x12\x11\n\telapsed_s\x18\x04 \x01(\x01\"\x89\x02\n\x0bVideoResult\x12\x0b\n\x03mp4\x18\x01 \x01(\x0c\x12\x12\n\nduration_s\x18\x02 \x01(\x01\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x05\x12\r\n\x05width\x18\x04 \x01(\x05\x12\x0e\n\x06height\x18\x05 \x01(\x05\x12\x13\n\x0bsample_rate\x18\x06 \x01(\x05\x12\x12\n\nnum_frames\x18\x07 \x01(\x05\x12\x0c\n\x04seed\x18\x08 \x01(\x03\x12\x41\n\rstage_seconds\x18\t \x03(\x0b\x32*.reelflow.v1.VideoResult.StageSecondsEntry\x1a\x33\n\x11StageSecondsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x9a\x01\n\rGenerateEvent\x12)\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x0b\x32\x15.reelflow.v1.AcceptedH\x00\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x15.reelflow.v1.ProgressH\x00\x12*\n\x06result\x18\x03 \x01(\x0b\x32\x18.reelflow.v1.VideoResultH\x00\x42\x07\n\x05\x65vent2Y\n\x0fVideoGeneration\x12\x46\n\x08Generate\x12\x1c.reelflow.v1.GenerateRequest\x1a\x1a.reelflow.v1.GenerateEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1creelflow/v1/generation.proto\x12\x0breelflow.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n\rReferenceFile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x0c\n\x04role\x18\x03 \x01(\t\"\x88\x03\n\x0fGenerateRequest\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x12\n\nduration_s\x18\x02 \x01(\x01\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x05\x12\r\n\x05width\x18\x04 \x01(\x05\x12\x0e\n\x06height\x18\x05 \x01(\x05\x12\x11\n\x04seed\x18\x06 \x01(\x03H\x00\x88\x01\x01\x12\r\n\x05steps\x18\x07 \x01(\x05\x12\x10\n\x08guidance\x18\x08 \x01(\x01\x12.\n\nreferences\x18\t \x03(\x0b\x32\x1a.reelflow.v1.ReferenceFile\x12\x17\n\x0fnegative_prompt\x18\n \x01(\t\x12\x1b\n\x0egenerate_audio\x18\x0b \x01(\x08H\x01\x88\x01\x01\x12\x19\n\x11return_last_frame\x18\x0c \x01(\x08\x12\'\n\x08priority\x18\r \x01(\x0e\x32\x15.reelflow.v1.Priority\x12\x17\n\x0fqueue_timeout_s\x18\x0e \x01(\x01\x12\x12\n\ndeadline_s\x18\x0f \x01(\x01\x42\x07\n\x05_seedB\x11\n\x0f_generate_audio\"O\n\x08\x41\x63\x63\x65pted\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x12\n\nnum_frames\x18\x02 \x01(\x05\x12\x11\n\tnum_shots\x18\x03 \x01(\x05\x12\x0c\n\x04seed\x18\x04 \x01(\x03\"I\n\x08Progress\x12\r\n\x05stage\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x05\x12\x11\n\telapsed_s\x18\x04 \x01(\x01\"\x89\x02\n\x0bVideoResult\x12\x0b\n\x03mp4\x18\x01 \x01(\x0c\x12\x12\n\nduration_s\x18\x02 \x01(\x01\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x05\x12\r\n\x05width\x18\x04 \x01(\x05\x12\x0e\n\x06height\x18\x05 \x01(\x05\x12\x13\n\x0bsample_rate\x18\x06 \x01(\x05\x12\x12\n\nnum_frames\x18\x07 \x01(\x05\x12\x0c\n\x04seed\x18\x08 \x01(\x03\x12\x41\n\rstage_seconds\x18\t \x03(\x0b\x32*.reelflow.v1.VideoResult.StageSecondsEntry\x1a\x33\n\x11StageSecondsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x9a\x01\n\rGenerateEvent\x12)\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x0b\x32\x15.reelflow.v1.AcceptedH\x00\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x15.reelflow.v1.ProgressH\x00\x12*\n\x06result\x18\x03 \x01(\x0b\x32\x18.reelflow.v1.VideoResultH\x00\x42\x07\n\x05\x65vent\"\xb6\x02\n\tVideoInfo\x12\x12\n\nduration_s\x18\x01 \x01(\x01\x12\x0b\n\x03\x66ps\x18\x02 \x01(\x05\x12\r\n\x05width\x18\x03 \x01(\x05\x12\x0e\n\x06height\x18\x04 \x01(\x05\x12\x13\n\x0bsample_rate\x18\x05 \x01(\x05\x12\x12\n\nnum_frames\x18\x06 \x01(\x05\x12\x0c\n\x04seed\x18\x07 \x01(\x03\x12?\n\rstage_seconds\x18\x08 \x03(\x0b\x32(.reelflow.v1.VideoInfo.StageSecondsEntry\x12\x11\n\tmp4_bytes\x18\t \x01(\x03\x12\x16\n\x0ehas_last_frame\x18\n \x01(\x08\x12\x11\n\tavailable\x18\x0b \x01(\x08\x1a\x33\n\x11StageSecondsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xbb\x04\n\x03Job\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12$\n\x05state\x18\x03 \x01(\x0e\x32\x15.reelflow.v1.JobState\x12\'\n\x08priority\x18\x04 \x01(\x0e\x32\x15.reelflow.v1.Priority\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10queue_expires_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11result_expires_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x08progress\x18\n \x01(\x0b\x32\x15.reelflow.v1.Progress\x12\x16\n\x0e\x66\x61ilure_reason\x18\x0b \x01(\t\x12\x14\n\x0c\x66\x61ilure_code\x18\x0c \x01(\t\x12%\n\x05video\x18\r \x01(\x0b\x32\x16.reelflow.v1.VideoInfo\x12\x10\n\x08\x61ttempts\x18\x0e \x01(\x05\x12\x12\n\nnum_frames\x18\x0f \x01(\x05\x12\x11\n\tnum_shots\x18\x10 \x01(\x05\x12\x0c\n\x04seed\x18\x11 \x01(\x03\"U\n\x10SubmitJobRequest\x12-\n\x07request\x18\x01 \x01(\x0b\x32\x1c.reelflow.v1.GenerateRequest\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"!\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"q\n\x11\x46\x65tchVideoRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\'\n\x08\x61rtifact\x18\x02 \x01(\x0e\x32\x15.reelflow.v1.Artifact\x12\x13\n\x0b\x63hunk_bytes\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x03\"U\n\nVideoChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x13\n\x0btotal_bytes\x18\x03 \x01(\x03\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\"_\n\x0fListJobsRequest\x12%\n\x06states\x18\x01 \x03(\x0e\x32\x15.reelflow.v1.JobState\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"K\n\x10ListJobsResponse\x12\x1e\n\x04jobs\x18\x01 \x03(\x0b\x32\x10.reelflow.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x18\n\x16GetCapabilitiesRequest\"\xc2\x01\n\x0fReferenceLimits\x12\x16\n\x0emax_references\x18\x01 \x01(\x05\x12\x12\n\nmax_images\x18\x02 \x01(\x05\x12\x12\n\nmax_videos\x18\x03 \x01(\x05\x12\x12\n\nmax_audios\x18\x04 \x01(\x05\x12\x16\n\x0emax_file_bytes\x18\x05 \x01(\x03\x12\x19\n\x11max_video_seconds\x18\x06 \x01(\x01\x12\x19\n\x11max_audio_seconds\x18\x07 \x01(\x01\x12\r\n\x05roles\x18\x08 \x03(\t\"\x9a\x05\n\x0c\x43\x61pabilities\x12\x0e\n\x06preset\x18\x01 \x01(\t\x12\x15\n\rdefault_width\x18\x02 \x01(\x05\x12\x16\n\x0e\x64\x65\x66\x61ult_height\x18\x03 \x01(\x05\x12\x10\n\x08min_side\x18\x04 \x01(\x05\x12\x10\n\x08max_side\x18\x05 \x01(\x05\x12\x15\n\rside_multiple\x18\x06 \x01(\x05\x12\x13\n\x0b\x64\x65\x66\x61ult_fps\x18\x07 \x01(\x05\x12\x0f\n\x07min_fps\x18\x08 \x01(\x05\x12\x0f\n\x07max_fps\x18\t \x01(\x05\x12\x1a\n\x12\x64\x65\x66\x61ult_duration_s\x18\n \x01(\x01\x12\x16\n\x0emax_duration_s\x18\x0b \x01(\x01\x12\x13\n\x0bsample_rate\x18\x0c \x01(\x05\x12\x15\n\rdefault_steps\x18\r \x01(\x05\x12\x11\n\tmax_steps\x18\x0e \x01(\x05\x12\x18\n\x10\x64\x65\x66\x61ult_guidance\x18\x0f \x01(\x01\x12\x14\n\x0cmax_guidance\x18\x10 \x01(\x01\x12\x18\n\x10max_prompt_chars\x18\x11 \x01(\x05\x12\x30\n\nreferences\x18\x12 \x01(\x0b\x32\x1c.reelflow.v1.ReferenceLimits\x12!\n\x19negative_prompt_supported\x18\x13 \x01(\x08\x12\x16\n\x0e\x61udio_optional\x18\x14 \x01(\x08\x12\x17\n\x0fmax_queued_jobs\x18\x15 \x01(\x05\x12\x1f\n\x17max_active_jobs_per_key\x18\x16 \x01(\x05\x12\x14\n\x0cresult_ttl_s\x18\x17 \x01(\x01\x12\x1f\n\x17\x64\x65\x66\x61ult_queue_timeout_s\x18\x18 \x01(\x01\x12\x16\n\x0emax_deadline_s\x18\x19 \x01(\x01\x12\x17\n\x0ftrained_weights\x18\x1a \x01(\x08\x12\r\n\x05notes\x18\x1b \x03(\t*^\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03*\xb1\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05\x12\x15\n\x11JOB_STATE_EXPIRED\x10\x06*9\n\x08\x41rtifact\x12\x10\n\x0c\x41RTIFACT_MP4\x10\x00\x12\x1b\n\x17\x41RTIFACT_LAST_FRAME_PNG\x10\x01\x32\xb0\x04\n\x0fVideoGeneration\x12\x46\n\x08Generate\x12\x1c.reelflow.v1.GenerateRequest\x1a\x1a.reelflow.v1.GenerateEvent0\x01\x12<\n\tSubmitJob\x12\x1d.reelflow.v1.SubmitJobRequest\x1a\x10.reelflow.v1.Job\x12\x36\n\x06GetJob\x12\x1a.reelflow.v1.GetJobRequest\x1a\x10.reelflow.v1.Job\x12<\n\x08WatchJob\x12\x1c.reelflow.v1.WatchJobRequest\x1a\x10.reelflow.v1.Job0\x01\x12<\n\tCancelJob\x12\x1d.reelflow.v1.CancelJobRequest\x1a\x10.reelflow.v1.Job\x12G\n\nFetchVideo\x12\x1e.reelflow.v1.FetchVideoRequest\x1a\x17.reelflow.v1.VideoChunk0\x01\x12G\n\x08ListJobs\x12\x1c.reelflow.v1.ListJobsRequest\x1a\x1d.reelflow.v1.ListJobsResponse\x12Q\n\x0fGetCapabilities\x12#.reelflow.v1.GetCapabilitiesRequest\x1a\x19.reelflow.v1.Capabilitiesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,20 +34,56 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_VIDEORESULT_STAGESECONDSENTRY']._loaded_options = None
   _globals['_VIDEORESULT_STAGESECONDSENTRY']._serialized_options = b'8\001'
-  _globals['_REFERENCEFILE']._serialized_start=45
-  _globals['_REFERENCEFILE']._serialized_end=102
-  _globals['_GENERATEREQUEST']._serialized_start=105
-  _globals['_GENERATEREQUEST']._serialized_end=311
-  _globals['_ACCEPTED']._serialized_start=313
-  _globals['_ACCEPTED']._serialized_end=392
-  _globals['_PROGRESS']._serialized_start=394
-  _globals['_PROGRESS']._serialized_end=467
-  _globals['_VIDEORESULT']._serialized_start=470
-  _globals['_VIDEORESULT']._serialized_end=735
-  _globals['_VIDEORESULT_STAGESECONDSENTRY']._serialized_start=684
-  _globals['_VIDEORESULT_STAGESECONDSENTRY']._serialized_end=735
-  _globals['_GENERATEEVENT']._serialized_start=738
-  _globals['_GENERATEEVENT']._serialized_end=892
-  _globals['_VIDEOGENERATION']._serialized_start=894
-  _globals['_VIDEOGENERATION']._serialized_end=983
+  _globals['_VIDEOINFO_STAGESECONDSENTRY']._loaded_options = None
+  _globals['_VIDEOINFO_STAGESECONDSENTRY']._serialized_options = b'8\001'
+  _globals['_PRIORITY']._serialized_start=3459
+  _globals['_PRIORITY']._serialized_end=3553
+  _globals['_JOBSTATE']._serialized_start=3556
+  _globals['_JOBSTATE']._serialized_end=3733
+  _globals['_ARTIFACT']._serialized_start=3735
+  _globals['_ARTIFACT']._serialized_end=3792
+  _globals['_REFERENCEFILE']._serialized_start=78
+  _globals['_REFERENCEFILE']._serialized_end=135
+  _globals['_GENERATEREQUEST']._serialized_start=138
+  _globals['_GENERATEREQUEST']._serialized_end=530
+  _globals['_ACCEPTED']._serialized_start=532
+  _globals['_ACCEPTED']._serialized_end=611
+  _globals['_PROGRESS']._serialized_start=613
+  _globals['_PROGRESS']._serialized_end=686
+  _globals['_VIDEORESULT']._serialized_start=689
+  _globals['_VIDEORESULT']._serialized_end=954
+  _globals['_VIDEORESULT_STAGESECONDSENTRY']._serialized_start=903
+  _globals['_VIDEORESULT_STAGESECONDSENTRY']._serialized_end=954
+  _globals['_GENERATEEVENT']._serialized_start=957
+  _globals['_GENERATEEVENT']._serialized_end=1111
+  _globals['_VIDEOINFO']._serialized_start=1114
+  _globals['_VIDEOINFO']._serialized_end=1424
+  _globals['_VIDEOINFO_STAGESECONDSENTRY']._serialized_start=903
+  _globals['_VIDEOINFO_STAGESECONDSENTRY']._serialized_end=954
+  _globals['_JOB']._serialized_start=1427
+  _globals['_JOB']._serialized_end=1998
+  _globals['_SUBMITJOBREQUEST']._serialized_start=2000
+  _globals['_SUBMITJOBREQUEST']._serialized_end=2085
+  _globals['_GETJOBREQUEST']._serialized_start=2087
+  _globals['_GETJOBREQUEST']._serialized_end=2118
+  _globals['_WATCHJOBREQUEST']._serialized_start=2120
+  _globals['_WATCHJOBREQUEST']._serialized_end=2153
+  _globals['_CANCELJOBREQUEST']._serialized_start=2155
+  _globals['_CANCELJOBREQUEST']._serialized_end=2189
+  _globals['_FETCHVIDEOREQUEST']._serialized_start=2191
+  _globals['_FETCHVIDEOREQUEST']._serialized_end=2304
+  _globals['_VIDEOCHUNK']._serialized_start=2306
+  _globals['_VIDEOCHUNK']._serialized_end=2391
+  _globals['_LISTJOBSREQUEST']._serialized_start=2393
+  _globals['_LISTJOBSREQUEST']._serialized_end=2488
+  _globals['_LISTJOBSRESPONSE']._serialized_start=2490
+  _globals['_LISTJOBSRESPONSE']._serialized_end=2565
+  _globals['_GETCAPABILITIESREQUEST']._serialized_start=2567
+  _globals['_GETCAPABILITIESREQUEST']._serialized_end=2591
+  _globals['_REFERENCELIMITS']._serialized_start=2594
+  _globals['_REFERENCELIMITS']._serialized_end=2788
+  _globals['_CAPABILITIES']._serialized_start=2791
+  _globals['_CAPABILITIES']._serialized_end=3457
+  _globals['_VIDEOGENERATION']._serialized_start=3795
+  _globals['_VIDEOGENERATION']._serialized_end=4355
 # @@protoc_insertion_point(module_scope)

@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class VideoGenerationStub:
-    """The public generation API, served on the Ray Serve gRPC proxy (port 9000, reflection on).
+    """The public generation API, served on the Ray Serve gRPC proxy (port 9000, reflection on) or
+    by the embedded server (`reelflow serve --embedded`). When API keys are on, every call needs
+    `authorization: Bearer <key>` metadata and sees only its key's jobs.
     """
 
     def __init__(self, channel):
@@ -40,15 +42,99 @@ class VideoGenerationStub:
                 request_serializer=reelflow_dot_v1_dot_generation__pb2.GenerateRequest.SerializeToString,
                 response_deserializer=reelflow_dot_v1_dot_generation__pb2.GenerateEvent.FromString,
                 _registered_method=True)
+        self.SubmitJob = channel.unary_unary(
+                '/reelflow.v1.VideoGeneration/SubmitJob',
+                request_serializer=reelflow_dot_v1_dot_generation__pb2.SubmitJobRequest.SerializeToString,
+                response_deserializer=reelflow_dot_v1_dot_generation__pb2.Job.FromString,
+                _registered_method=True)
+        self.GetJob = channel.unary_unary(
+                '/reelflow.v1.VideoGeneration/GetJob',
+                request_serializer=reelflow_dot_v1_dot_generation__pb2.GetJobRequest.SerializeToString,
+                response_deserializer=reelflow_dot_v1_dot_generation__pb2.Job.FromString,
+                _registered_method=True)
+        self.WatchJob = channel.unary_stream(
+                '/reelflow.v1.VideoGeneration/WatchJob',
+                request_serializer=reelflow_dot_v1_dot_generation__pb2.WatchJobRequest.SerializeToString,
+                response_deserializer=reelflow_dot_v1_dot_generation__pb2.Job.FromString,
+                _registered_method=True)
+        self.CancelJob = channel.unary_unary(
+                '/reelflow.v1.VideoGeneration/CancelJob',
+                request_serializer=reelflow_dot_v1_dot_generation__pb2.CancelJobRequest.SerializeToString,
+                response_deserializer=reelflow_dot_v1_dot_generation__pb2.Job.FromString,
+                _registered_method=True)
+        self.FetchVideo = channel.unary_stream(
+                '/reelflow.v1.VideoGeneration/FetchVideo',
+                request_serializer=reelflow_dot_v1_dot_generation__pb2.FetchVideoRequest.SerializeToString,
+                response_deserializer=reelflow_dot_v1_dot_generation__pb2.VideoChunk.FromString,
+                _registered_method=True)
+        self.ListJobs = channel.unary_unary(
+                '/reelflow.v1.VideoGeneration/ListJobs',
+                request_serializer=reelflow_dot_v1_dot_generation__pb2.ListJobsRequest.SerializeToString,
+                response_deserializer=reelflow_dot_v1_dot_generation__pb2.ListJobsResponse.FromString,
+                _registered_method=True)
+        self.GetCapabilities = channel.unary_unary(
+                '/reelflow.v1.VideoGeneration/GetCapabilities',
+                request_serializer=reelflow_dot_v1_dot_generation__pb2.GetCapabilitiesRequest.SerializeToString,
+                response_deserializer=reelflow_dot_v1_dot_generation__pb2.Capabilities.FromString,
+                _registered_method=True)
 
 
 class VideoGenerationServicer:
-    """The public generation API, served on the Ray Serve gRPC proxy (port 9000, reflection on).
+    """The public generation API, served on the Ray Serve gRPC proxy (port 9000, reflection on) or
+    by the embedded server (`reelflow serve --embedded`). When API keys are on, every call needs
+    `authorization: Bearer <key>` metadata and sees only its key's jobs.
     """
 
     def Generate(self, request, context):
-        """accepted -> progress events per stage -> the final result with the MP4.
+        """accepted -> progress events per stage -> the final result with the MP4. A job like any
+        other (it shows up in ListJobs); closing the stream cancels it.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitJob(self, request, context):
+        """Queue a job and return at once (QUEUED). RESOURCE_EXHAUSTED with google.rpc.RetryInfo when
+        the queue or the key's quota is full.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchJob(self, request, context):
+        """The job now, then again at every change, until it is terminal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelJob(self, request, context):
+        """Stops a running job within one denoising step; a finished job is returned unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FetchVideo(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCapabilities(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -61,6 +147,41 @@ def add_VideoGenerationServicer_to_server(servicer, server):
                     request_deserializer=reelflow_dot_v1_dot_generation__pb2.GenerateRequest.FromString,
                     response_serializer=reelflow_dot_v1_dot_generation__pb2.GenerateEvent.SerializeToString,
             ),
+            'SubmitJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitJob,
+                    request_deserializer=reelflow_dot_v1_dot_generation__pb2.SubmitJobRequest.FromString,
+                    response_serializer=reelflow_dot_v1_dot_generation__pb2.Job.SerializeToString,
+            ),
+            'GetJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJob,
+                    request_deserializer=reelflow_dot_v1_dot_generation__pb2.GetJobRequest.FromString,
+                    response_serializer=reelflow_dot_v1_dot_generation__pb2.Job.SerializeToString,
+            ),
+            'WatchJob': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchJob,
+                    request_deserializer=reelflow_dot_v1_dot_generation__pb2.WatchJobRequest.FromString,
+                    response_serializer=reelflow_dot_v1_dot_generation__pb2.Job.SerializeToString,
+            ),
+            'CancelJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelJob,
+                    request_deserializer=reelflow_dot_v1_dot_generation__pb2.CancelJobRequest.FromString,
+                    response_serializer=reelflow_dot_v1_dot_generation__pb2.Job.SerializeToString,
+            ),
+            'FetchVideo': grpc.unary_stream_rpc_method_handler(
+                    servicer.FetchVideo,
+                    request_deserializer=reelflow_dot_v1_dot_generation__pb2.FetchVideoRequest.FromString,
+                    response_serializer=reelflow_dot_v1_dot_generation__pb2.VideoChunk.SerializeToString,
+            ),
+            'ListJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobs,
+                    request_deserializer=reelflow_dot_v1_dot_generation__pb2.ListJobsRequest.FromString,
+                    response_serializer=reelflow_dot_v1_dot_generation__pb2.ListJobsResponse.SerializeToString,
+            ),
+            'GetCapabilities': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCapabilities,
+                    request_deserializer=reelflow_dot_v1_dot_generation__pb2.GetCapabilitiesRequest.FromString,
+                    response_serializer=reelflow_dot_v1_dot_generation__pb2.Capabilities.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'reelflow.v1.VideoGeneration', rpc_method_handlers)
@@ -70,7 +191,9 @@ def add_VideoGenerationServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class VideoGeneration:
-    """The public generation API, served on the Ray Serve gRPC proxy (port 9000, reflection on).
+    """The public generation API, served on the Ray Serve gRPC proxy (port 9000, reflection on) or
+    by the embedded server (`reelflow serve --embedded`). When API keys are on, every call needs
+    `authorization: Bearer <key>` metadata and sees only its key's jobs.
     """
 
     @staticmethod
@@ -90,6 +213,195 @@ class VideoGeneration:
             '/reelflow.v1.VideoGeneration/Generate',
             reelflow_dot_v1_dot_generation__pb2.GenerateRequest.SerializeToString,
             reelflow_dot_v1_dot_generation__pb2.GenerateEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelflow.v1.VideoGeneration/SubmitJob',
+            reelflow_dot_v1_dot_generation__pb2.SubmitJobRequest.SerializeToString,
+            reelflow_dot_v1_dot_generation__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelflow.v1.VideoGeneration/GetJob',
+            reelflow_dot_v1_dot_generation__pb2.GetJobRequest.SerializeToString,
+            reelflow_dot_v1_dot_generation__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/reelflow.v1.VideoGeneration/WatchJob',
+            reelflow_dot_v1_dot_generation__pb2.WatchJobRequest.SerializeToString,
+            reelflow_dot_v1_dot_generation__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelflow.v1.VideoGeneration/CancelJob',
+            reelflow_dot_v1_dot_generation__pb2.CancelJobRequest.SerializeToString,
+            reelflow_dot_v1_dot_generation__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FetchVideo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/reelflow.v1.VideoGeneration/FetchVideo',
+            reelflow_dot_v1_dot_generation__pb2.FetchVideoRequest.SerializeToString,
+            reelflow_dot_v1_dot_generation__pb2.VideoChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelflow.v1.VideoGeneration/ListJobs',
+            reelflow_dot_v1_dot_generation__pb2.ListJobsRequest.SerializeToString,
+            reelflow_dot_v1_dot_generation__pb2.ListJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCapabilities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelflow.v1.VideoGeneration/GetCapabilities',
+            reelflow_dot_v1_dot_generation__pb2.GetCapabilitiesRequest.SerializeToString,
+            reelflow_dot_v1_dot_generation__pb2.Capabilities.FromString,
             options,
             channel_credentials,
             insecure,

@@ -84,7 +84,7 @@ class EncodeRequest(_message.Message):
     def __init__(self, plan: _Optional[_Union[PlanMessage, _Mapping]] = ...) -> None: ...
 
 class Conditioning(_message.Message):
-    __slots__ = ("text_tokens", "text_mask", "text_pooled", "null_tokens", "null_mask", "null_pooled", "shot_of_frame", "fps", "sample_rate")
+    __slots__ = ("text_tokens", "text_mask", "text_pooled", "null_tokens", "null_mask", "null_pooled", "shot_of_frame", "fps", "sample_rate", "appearance", "motion", "sound", "first_frame", "last_frame")
     TEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     TEXT_MASK_FIELD_NUMBER: _ClassVar[int]
     TEXT_POOLED_FIELD_NUMBER: _ClassVar[int]
@@ -94,6 +94,11 @@ class Conditioning(_message.Message):
     SHOT_OF_FRAME_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
     SAMPLE_RATE_FIELD_NUMBER: _ClassVar[int]
+    APPEARANCE_FIELD_NUMBER: _ClassVar[int]
+    MOTION_FIELD_NUMBER: _ClassVar[int]
+    SOUND_FIELD_NUMBER: _ClassVar[int]
+    FIRST_FRAME_FIELD_NUMBER: _ClassVar[int]
+    LAST_FRAME_FIELD_NUMBER: _ClassVar[int]
     text_tokens: _tensor_pb2.Tensor
     text_mask: _tensor_pb2.Tensor
     text_pooled: _tensor_pb2.Tensor
@@ -103,7 +108,12 @@ class Conditioning(_message.Message):
     shot_of_frame: _tensor_pb2.Tensor
     fps: int
     sample_rate: int
-    def __init__(self, text_tokens: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., text_mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., text_pooled: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., null_tokens: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., null_mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., null_pooled: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., shot_of_frame: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., fps: _Optional[int] = ..., sample_rate: _Optional[int] = ...) -> None: ...
+    appearance: _tensor_pb2.Tensor
+    motion: _tensor_pb2.Tensor
+    sound: _tensor_pb2.Tensor
+    first_frame: _tensor_pb2.Tensor
+    last_frame: _tensor_pb2.Tensor
+    def __init__(self, text_tokens: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., text_mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., text_pooled: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., null_tokens: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., null_mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., null_pooled: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., shot_of_frame: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., fps: _Optional[int] = ..., sample_rate: _Optional[int] = ..., appearance: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., motion: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., sound: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., first_frame: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., last_frame: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class KeyframesRequest(_message.Message):
     __slots__ = ("cond", "seed", "steps", "guidance", "shift", "height", "width")
