@@ -5,7 +5,7 @@ Two backends, one API:
 - inside a Ray Serve replica the metrics are `ray.serve.metrics` objects; Ray exports them on
   each node's metrics port (KubeRay: 8080) as `ray_reelflow_*` with deployment/replica labels.
   The chart's PodMonitors and the tests' scrape config rename them back to `reelflow_*`
-  (`RAY_PREFIX_RELABEL`), so dashboards and alerts use one set of names;
+  (`RAY_RELABELINGS`), so dashboards and alerts use one set of names;
 - everywhere else (the embedded server, the CLI) they are `prometheus_client` objects in
   `REGISTRY`, exposed by `serve_http(host, port)`.
 
@@ -154,15 +154,39 @@ ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
     "result": CACHE_RESULTS,
     "code": ERROR_CODES,
 }
-# Prometheus relabelling (prometheus.yml / PodMonitor metricRelabelings) that drops the
-# `ray_` prefix Ray adds to application metrics.
-RAY_PREFIX_RELABEL = {
-    "source_labels": ["__name__"],
-    "regex": "ray_(reelflow_.*)",
-    "target_label": "__name__",
-    "replacement": "$1",
-    "action": "replace",
-}
+# Prometheus relabelling (prometheus.yml metric_relabel_configs; the chart's PodMonitors carry
+# the same rules) for Ray's exposition: drop the `ray_` prefix Ray adds to application metrics,
+# and, on reelflow series only, the labels Ray adds that are camelCase or per-process noise
+# (deployment/replica/application stay). A label set to "" is removed.
+RAY_EXTRA_LABELS = (
+    "Component",
+    "NodeAddress",
+    "SessionName",
+    "Version",
+    "WorkerId",
+    "otel_scope_name",
+    "otel_scope_schema_url",
+    "otel_scope_version",
+)
+RAY_RELABELINGS: tuple[dict[str, Any], ...] = (
+    {
+        "source_labels": ["__name__"],
+        "regex": "ray_(reelflow_.*)",
+        "target_label": "__name__",
+        "replacement": "$1",
+        "action": "replace",
+    },
+    *(
+        {
+            "source_labels": ["__name__"],
+            "regex": "reelflow_.*",
+            "target_label": label,
+            "replacement": "",
+            "action": "replace",
+        }
+        for label in RAY_EXTRA_LABELS
+    ),
+)
 
 # The embedded path's registry: its own, so tests and servers see only reelflow metrics.
 REGISTRY = CollectorRegistry(auto_describe=True)

@@ -6,6 +6,7 @@ from ray import serve
 
 from reelflow.pipeline.presets import get_preset
 from reelflow.pipeline.stages import MuxerStage
+from reelflow.services import metrics
 from reelflow.services.wire import tensor_from_proto
 from reelflow.v1 import stages_pb2
 
@@ -15,6 +16,7 @@ class Muxer:
     def __init__(self, preset: str):
         self.stage = MuxerStage(get_preset(preset))
 
+    @metrics.timed_stage("Muxer", "decode_and_mux")
     def decode_and_mux(self, request: bytes) -> bytes:
         m = stages_pb2.MuxRequest.FromString(request)
         mp4 = self.stage.decode_and_mux(

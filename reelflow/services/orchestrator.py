@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 
 import grpc
@@ -17,6 +18,7 @@ from reelflow.pipeline.plan import ScriptError
 from reelflow.pipeline.presets import get_preset
 from reelflow.pipeline.request import prepare
 from reelflow.pipeline.schedule import Progress, generate
+from reelflow.services import metrics
 from reelflow.services.api import invalid_argument, request_from_proto, result_to_proto
 from reelflow.services.remote_stages import RemoteStages
 from reelflow.v1 import generation_pb2
@@ -44,6 +46,8 @@ class Orchestrator:
         try:
             prepared = prepare(request_from_proto(request), self.preset)
         except ScriptError as error:
+            metrics.record_job("rejected")
+            metrics.record_error("INVALID_ARGUMENT")
             details, trailing = invalid_argument(error)
             grpc_context.set_code(grpc.StatusCode.INVALID_ARGUMENT)
             grpc_context.set_details(details)
@@ -54,6 +58,8 @@ class Orchestrator:
             return
         job_id = uuid.uuid4().hex
         plan = prepared.plan
+        began, state = time.perf_counter(), "cancelled"  # stays so if the client goes away
+        metrics.record_job("running")
         yield generation_pb2.GenerateEvent(
             accepted=generation_pb2.Accepted(
                 job_id=job_id,
@@ -70,23 +76,32 @@ class Orchestrator:
         )
         task.add_done_callback(lambda _: events.put_nowait(None))
         try:
-            while (event := await events.get()) is not None:
-                yield generation_pb2.GenerateEvent(
-                    progress=generation_pb2.Progress(
-                        stage=event.stage,
-                        step=event.step,
-                        total=event.total,
-                        elapsed_s=event.elapsed_s,
+            with metrics.job_in_flight():
+                while (event := await events.get()) is not None:
+                    yield generation_pb2.GenerateEvent(
+                        progress=generation_pb2.Progress(
+                            stage=event.stage,
+                            step=event.step,
+                            total=event.total,
+                            elapsed_s=event.elapsed_s,
+                        )
                     )
-                )
-            result = task.result()
+                result = task.result()
+            state = "succeeded"
+            metrics.add_video_seconds(plan.num_frames / plan.fps)
         except Exception:
+            state = "failed"
+            metrics.record_error("INTERNAL")
             logger.exception("job %s failed", job_id)
             grpc_context.set_code(grpc.StatusCode.INTERNAL)
             grpc_context.set_details(f"generation failed (job {job_id}); see the server log")
             return
         finally:
             task.cancel()  # a client that went away stops the job within one step
+            metrics.record_job(state)
+            metrics.observe_job_seconds(state, time.perf_counter() - began)
+            if state == "cancelled":
+                metrics.record_error("CANCELLED")
         yield generation_pb2.GenerateEvent(result=result_to_proto(result, prepared))
 
     async def Check(  # grpc.health.v1.Health/Check

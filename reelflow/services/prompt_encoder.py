@@ -6,6 +6,7 @@ from ray import serve
 
 from reelflow.pipeline.presets import get_preset
 from reelflow.pipeline.stages import PromptEncoderStage
+from reelflow.services import metrics
 from reelflow.services.wire import cond_to_proto, plan_from_proto
 from reelflow.v1 import stages_pb2
 
@@ -15,6 +16,7 @@ class PromptEncoder:
     def __init__(self, preset: str):
         self.stage = PromptEncoderStage(get_preset(preset))
 
+    @metrics.timed_stage("PromptEncoder", "encode")
     def encode(self, request: bytes) -> bytes:
         message = stages_pb2.EncodeRequest.FromString(request)
         return cond_to_proto(self.stage.encode(plan_from_proto(message.plan))).SerializeToString()

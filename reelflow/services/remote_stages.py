@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Awaitable
 
 import torch
 from ray.serve.handle import DeploymentHandle
 
 from reelflow.pipeline.conditioning import Conditioning
 from reelflow.pipeline.plan import Plan
+from reelflow.services import metrics
 from reelflow.services.wire import (
     cond_from_proto,
     cond_to_proto,
@@ -35,6 +38,14 @@ def _tensor(data: bytes) -> torch.Tensor:
     return tensor_from_proto(stages_pb2.TensorResponse.FromString(data).tensor)
 
 
+async def _step(branch: str, call: Awaitable[bytes]) -> torch.Tensor:
+    """One branch velocity of a denoising step, timed as the orchestrator sees it."""
+    began = time.perf_counter()
+    data = await call
+    metrics.observe_step_seconds(branch, time.perf_counter() - began)
+    return _tensor(data)
+
+
 class RemoteStages:
     def __init__(
         self,
@@ -53,7 +64,9 @@ class RemoteStages:
 
     def _cond(self, cond: Conditioning) -> stages_pb2.Conditioning:
         """Convert a request's conditioning once, not at every step."""
-        if self._cond_cache is None or self._cond_cache[0] is not cond:
+        hit = self._cond_cache is not None and self._cond_cache[0] is cond
+        metrics.record_cache("conditioning", hit)
+        if not hit:
             self._cond_cache = (cond, cond_to_proto(cond))
         return self._cond_cache[1]
 
@@ -83,7 +96,7 @@ class RemoteStages:
             keyframes=tensor_to_proto(keyframes),
             guidance=guidance,
         )
-        return _tensor(await self.temporal.velocity.remote(request.SerializeToString()))
+        return await _step("temporal", self.temporal.velocity.remote(request.SerializeToString()))
 
     async def audio_velocity(self, xa, xv, t, cond, guidance) -> torch.Tensor:
         request = stages_pb2.AudioVelocityRequest(
@@ -93,13 +106,13 @@ class RemoteStages:
             cond=self._cond(cond),
             guidance=guidance,
         )
-        return _tensor(await self.audio.velocity.remote(request.SerializeToString()))
+        return await _step("audio", self.audio.velocity.remote(request.SerializeToString()))
 
     async def spatial_velocity(self, xv, t, cond, guidance) -> torch.Tensor:
         request = stages_pb2.SpatialVelocityRequest(
             xv=tensor_to_proto(xv), t=t, cond=self._cond(cond), guidance=guidance
         )
-        return _tensor(await self.spatial.velocity.remote(request.SerializeToString()))
+        return await _step("spatial", self.spatial.velocity.remote(request.SerializeToString()))
 
     async def decode_and_mux(self, xv, xa, fps, sample_rate, num_samples) -> bytes:
         request = stages_pb2.MuxRequest(
