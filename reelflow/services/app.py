@@ -37,6 +37,8 @@ def build(config: ServeConfig) -> Application:
         configured(AudioGen, "AudioGen").bind(preset, checkpoint),
         configured(Muxer, "Muxer").bind(preset),
         preset,
+        config.jobs,
+        config.auth,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from reelflow.pipeline.presets import get_preset
+from reelflow.services.jobs.settings import AuthSettings, JobSettings, parse_section
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "serve_config.yaml"
 STAGE_NAMES = (
@@ -91,6 +92,8 @@ class ServeConfig:
     http_port: int = 8000
     max_message_bytes: int = 64 * 1024 * 1024
     deployments: tuple[DeploymentConfig, ...] = ()
+    jobs: JobSettings = field(default_factory=JobSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     def __post_init__(self) -> None:
         get_preset(self.preset)  # raises for an unknown preset
@@ -117,6 +120,8 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
     deployments = raw.pop("deployments", None) or {}
     if not isinstance(deployments, dict):
         raise ValueError("deployments must be a mapping of stage name to settings")
+    jobs = parse_section(JobSettings, raw.pop("jobs", None), "jobs")
+    auth = parse_section(AuthSettings, raw.pop("auth", None), "auth")
     unknown = set(raw) - {"preset", "checkpoint", "grpc_port", "http_port", "max_message_bytes"}
     if unknown:
         raise ValueError(f"unknown config keys {sorted(unknown)}")
@@ -126,7 +131,7 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
         if "autoscaling_config" in settings:
             settings.setdefault("num_replicas", None)  # autoscaling replaces a fixed count
         entries.append(DeploymentConfig(name=name, **settings))
-    return ServeConfig(**raw, deployments=tuple(entries))
+    return ServeConfig(**raw, deployments=tuple(entries), jobs=jobs, auth=auth)
 
 
 def load_config(path: Path | str | None = None) -> ServeConfig:

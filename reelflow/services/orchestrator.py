@@ -1,34 +1,47 @@
-"""Orchestrator deployment: the gRPC ingress. Validates a request at the boundary, drives the
-generation schedule over the stage deployments, and streams progress and the result."""
+"""Orchestrator deployment: the gRPC ingress. A thin adapter from the Serve gRPC proxy to the
+job service (reelflow/services/jobs), whose runner drives the generation schedule over the
+stage deployments. Job records and videos live in the store, outside the replica."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 import uuid
 
-import grpc
 from grpc_health.v1 import health_pb2
 from ray import serve
+from ray.exceptions import ActorUnavailableError, RayActorError
+from ray.serve.exceptions import (
+    BackPressureError,
+    DeploymentUnavailableError,
+    ReplicaUnavailableError,
+)
 from ray.serve.grpc_util import RayServegRPCContext
 from ray.serve.handle import DeploymentHandle
 
-from reelflow.pipeline.plan import ScriptError
 from reelflow.pipeline.presets import get_preset
-from reelflow.pipeline.request import prepare
-from reelflow.pipeline.schedule import Progress, generate
-from reelflow.services import metrics
-from reelflow.services.api import invalid_argument, request_from_proto, result_to_proto
+from reelflow.services.grpc_adapters import serve_stream, serve_unary
+from reelflow.services.jobs.assemble import assemble
+from reelflow.services.jobs.settings import AuthSettings, JobSettings
 from reelflow.services.remote_stages import RemoteStages
 from reelflow.v1 import generation_pb2
 
 logger = logging.getLogger("ray.serve")
+_TRANSIENT = (
+    RayActorError,  # the replica died mid-call (ActorDiedError is a subclass)
+    ActorUnavailableError,
+    BackPressureError,
+    DeploymentUnavailableError,
+    ReplicaUnavailableError,
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    return isinstance(error, _TRANSIENT)
 
 
 @serve.deployment(name="Orchestrator")
 class Orchestrator:
-    def __init__(
+    async def __init__(
         self,
         encoder: DeploymentHandle,
         spatial: DeploymentHandle,
@@ -36,75 +49,65 @@ class Orchestrator:
         audio: DeploymentHandle,
         muxer: DeploymentHandle,
         preset: str,
+        jobs: JobSettings | None = None,
+        auth: AuthSettings | None = None,
     ):
-        self.preset = get_preset(preset)
-        self.handles = (encoder, spatial, temporal, audio, muxer)
+        try:
+            replica = serve.get_replica_context().replica_id.unique_id
+        except Exception:  # outside a replica (unit use)
+            replica = "local"
+        self.service = assemble(
+            RemoteStages(encoder, spatial, temporal, audio, muxer),
+            get_preset(preset),
+            jobs or JobSettings(),
+            auth or AuthSettings(),
+            worker_id=f"{replica}-{uuid.uuid4().hex[:8]}",
+            trained=False,
+            is_transient=is_transient,
+        )
+        self.service.runner.start()
 
-    async def Generate(  # the gRPC method name
-        self, request: generation_pb2.GenerateRequest, grpc_context: RayServegRPCContext
-    ):
-        try:
-            prepared = prepare(request_from_proto(request), self.preset)
-        except ScriptError as error:
-            metrics.record_job("rejected")
-            metrics.record_error("INVALID_ARGUMENT")
-            details, trailing = invalid_argument(error)
-            grpc_context.set_code(grpc.StatusCode.INVALID_ARGUMENT)
-            grpc_context.set_details(details)
-            grpc_context.set_trailing_metadata(trailing)
-            # Serve's proxy copies the context onto the call only with a streamed message, so
-            # one empty event carries the status; raising instead would drop the field details.
-            yield generation_pb2.GenerateEvent()
-            return
-        job_id = uuid.uuid4().hex
-        plan = prepared.plan
-        began, state = time.perf_counter(), "cancelled"  # stays so if the client goes away
-        metrics.record_job("running")
-        yield generation_pb2.GenerateEvent(
-            accepted=generation_pb2.Accepted(
-                job_id=job_id,
-                num_frames=plan.num_frames,
-                num_shots=len(plan.shots),
-                seed=prepared.options.seed,
-            )
+    async def Generate(self, request: generation_pb2.GenerateRequest, grpc_context):
+        async for event in serve_stream(
+            self.service.generate, request, grpc_context, generation_pb2.GenerateEvent
+        ):
+            yield event
+
+    async def SubmitJob(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(self.service.submit_job, request, grpc_context, generation_pb2.Job)
+
+    async def GetJob(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(self.service.get_job, request, grpc_context, generation_pb2.Job)
+
+    async def CancelJob(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(self.service.cancel_job, request, grpc_context, generation_pb2.Job)
+
+    async def ListJobs(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(
+            self.service.list_jobs, request, grpc_context, generation_pb2.ListJobsResponse
         )
-        events: asyncio.Queue[Progress | None] = asyncio.Queue()
-        task = asyncio.create_task(
-            generate(
-                plan, prepared.options, RemoteStages(*self.handles), self.preset, events.put_nowait
-            )
+
+    async def GetCapabilities(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(
+            self.service.get_capabilities, request, grpc_context, generation_pb2.Capabilities
         )
-        task.add_done_callback(lambda _: events.put_nowait(None))
-        try:
-            with metrics.job_in_flight():
-                while (event := await events.get()) is not None:
-                    yield generation_pb2.GenerateEvent(
-                        progress=generation_pb2.Progress(
-                            stage=event.stage,
-                            step=event.step,
-                            total=event.total,
-                            elapsed_s=event.elapsed_s,
-                        )
-                    )
-                result = task.result()
-            state = "succeeded"
-            metrics.add_video_seconds(plan.num_frames / plan.fps)
-        except Exception:
-            state = "failed"
-            metrics.record_error("INTERNAL")
-            logger.exception("job %s failed", job_id)
-            grpc_context.set_code(grpc.StatusCode.INTERNAL)
-            grpc_context.set_details(f"generation failed (job {job_id}); see the server log")
-            return
-        finally:
-            task.cancel()  # a client that went away stops the job within one step
-            metrics.record_job(state)
-            metrics.observe_job_seconds(state, time.perf_counter() - began)
-            if state == "cancelled":
-                metrics.record_error("CANCELLED")
-        yield generation_pb2.GenerateEvent(result=result_to_proto(result, prepared))
+
+    async def WatchJob(self, request, grpc_context: RayServegRPCContext):
+        async for job in serve_stream(
+            self.service.watch_job, request, grpc_context, generation_pb2.Job
+        ):
+            yield job
+
+    async def FetchVideo(self, request, grpc_context: RayServegRPCContext):
+        async for chunk in serve_stream(
+            self.service.fetch_video, request, grpc_context, generation_pb2.VideoChunk
+        ):
+            yield chunk
 
     async def Check(  # grpc.health.v1.Health/Check
         self, request: health_pb2.HealthCheckRequest
     ) -> health_pb2.HealthCheckResponse:
         return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
+
+    def __del__(self) -> None:
+        self.service.store.close()

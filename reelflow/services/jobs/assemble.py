@@ -1,0 +1,30 @@
+"""One function that wires store, runner, keys and service together for any set of stages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reelflow.pipeline.presets import Preset
+from reelflow.services.jobs.auth import ApiKeys
+from reelflow.services.jobs.retry import RetryingStages, RetryPolicy
+from reelflow.services.jobs.runner import JobRunner
+from reelflow.services.jobs.service import JobService
+from reelflow.services.jobs.settings import AuthSettings, JobSettings
+from reelflow.services.jobs.store import JobStore
+
+
+def assemble(
+    stages,
+    preset: Preset,
+    jobs: JobSettings,
+    auth: AuthSettings,
+    worker_id: str,
+    *,
+    trained: bool,
+    is_transient: Callable[[BaseException], bool],
+) -> JobService:
+    """Call on the event loop that will serve; start with `service.runner.start()`."""
+    store = JobStore(jobs.root)
+    policy = RetryPolicy(jobs.stage_timeout_s, jobs.stage_retries, is_transient)
+    runner = JobRunner(store, jobs, RetryingStages(stages, policy), preset, worker_id)
+    return JobService(store, runner, ApiKeys(auth), jobs, preset, trained)

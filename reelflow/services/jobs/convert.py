@@ -1,0 +1,120 @@
+"""Job records and the served model's limits as public API messages."""
+
+from __future__ import annotations
+
+from google.protobuf import timestamp_pb2
+
+from reelflow.pipeline.plan import REFERENCE_ROLES
+from reelflow.pipeline.presets import Preset
+from reelflow.pipeline.request import MAX_GUIDANCE, MAX_STEPS, limits_for
+from reelflow.services.jobs.records import JobRecord, JobState
+from reelflow.services.jobs.settings import JobSettings
+from reelflow.v1 import generation_pb2
+
+STATE = {state: generation_pb2.JobState.Value(f"JOB_STATE_{state}") for state in JobState}
+STATE_OF = {value: state for state, value in STATE.items()}
+NOTES = (
+    "negative_prompt is accepted and stored with the job, but the sampler does not use it yet: "
+    "classifier-free guidance pushes away from the empty prompt.",
+    "generate_audio=false returns the video track only; the soundtrack is still generated "
+    "jointly, because the video branch is conditioned on it.",
+)
+
+
+def _time(seconds: float | None) -> timestamp_pb2.Timestamp | None:
+    if seconds is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromNanoseconds(int(seconds * 1e9))
+    return stamp
+
+
+def job_to_proto(job: JobRecord) -> generation_pb2.Job:
+    message = generation_pb2.Job(
+        job_id=job.job_id,
+        request_id=job.request_id,
+        state=STATE[job.state],
+        priority=job.priority,
+        created_at=_time(job.created_at),
+        started_at=_time(job.started_at),
+        finished_at=_time(job.finished_at),
+        queue_expires_at=_time(job.queue_expires_at if job.state == JobState.QUEUED else None),
+        result_expires_at=_time(job.result_expires_at),
+        failure_reason=job.failure_reason,
+        failure_code=job.failure_code,
+        attempts=job.attempts,
+        num_frames=job.num_frames,
+        num_shots=job.num_shots,
+        seed=job.seed,
+    )
+    if job.progress_stage:
+        message.progress.CopyFrom(
+            generation_pb2.Progress(
+                stage=job.progress_stage,
+                step=job.progress_step,
+                total=job.progress_total,
+                elapsed_s=job.progress_elapsed_s,
+            )
+        )
+    if job.video is not None:
+        video = job.video
+        message.video.CopyFrom(
+            generation_pb2.VideoInfo(
+                duration_s=video.duration_s,
+                fps=video.fps,
+                width=video.width,
+                height=video.height,
+                sample_rate=video.sample_rate,
+                num_frames=video.num_frames,
+                seed=video.seed,
+                stage_seconds=video.stage_seconds,
+                mp4_bytes=video.mp4_bytes,
+                has_last_frame=video.has_last_frame,
+                available=job.video_available,
+            )
+        )
+    return message
+
+
+def capabilities(
+    preset: Preset, jobs: JobSettings, max_active_per_key: int, trained: bool
+) -> generation_pb2.Capabilities:
+    limits = limits_for(preset)
+    return generation_pb2.Capabilities(
+        preset=preset.name,
+        default_width=preset.width,
+        default_height=preset.height,
+        min_side=limits.min_side,
+        max_side=limits.max_side,
+        side_multiple=limits.side_multiple,
+        default_fps=preset.fps,
+        min_fps=limits.min_fps,
+        max_fps=limits.max_fps,
+        default_duration_s=limits.default_duration_s,
+        max_duration_s=limits.max_duration_s,
+        sample_rate=preset.sample_rate,
+        default_steps=preset.sampler.steps,
+        max_steps=MAX_STEPS,
+        default_guidance=preset.sampler.guidance,
+        max_guidance=MAX_GUIDANCE,
+        max_prompt_chars=limits.max_prompt_chars,
+        references=generation_pb2.ReferenceLimits(
+            max_references=limits.max_references,
+            max_images=limits.max_images,
+            max_videos=limits.max_videos,
+            max_audios=limits.max_audios,
+            max_file_bytes=limits.max_file_bytes,
+            max_video_seconds=limits.max_video_seconds,
+            max_audio_seconds=limits.max_audio_seconds,
+            roles=list(REFERENCE_ROLES),
+        ),
+        negative_prompt_supported=False,
+        audio_optional=True,
+        max_queued_jobs=jobs.max_queued,
+        max_active_jobs_per_key=max_active_per_key,
+        result_ttl_s=jobs.result_ttl_s,
+        default_queue_timeout_s=jobs.default_queue_timeout_s,
+        max_deadline_s=jobs.max_deadline_s,
+        trained_weights=trained,
+        notes=list(NOTES),
+    )

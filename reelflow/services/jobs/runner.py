@@ -1,0 +1,213 @@
+"""Runs queued jobs: claims them from the store, drives the generation schedule over the given
+stages, records progress and a heartbeat, and stops a job within one step when it is cancelled
+or late. Several runners (one per Orchestrator replica) share one store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from reelflow.pipeline.plan import ScriptError
+from reelflow.pipeline.presets import Preset
+from reelflow.pipeline.request import prepare
+from reelflow.pipeline.schedule import Progress, generate
+from reelflow.services.api import request_from_proto
+from reelflow.services.jobs import media
+from reelflow.services.jobs.records import JobRecord, JobState, VideoMeta
+from reelflow.services.jobs.retry import StageUnavailable
+from reelflow.services.jobs.settings import JobSettings
+from reelflow.services.jobs.store import JobStore
+from reelflow.v1 import generation_pb2
+
+logger = logging.getLogger("reelflow.jobs")
+_POLL_S = 0.25  # how often an idle runner looks for work queued by another process
+
+
+class JobRunner:
+    def __init__(
+        self,
+        store: JobStore,
+        settings: JobSettings,
+        stages,
+        preset: Preset,
+        worker_id: str,
+        on_finished: Callable[[JobRecord, JobState, float], None] | None = None,
+    ):
+        self.store, self.settings, self.stages, self.preset = store, settings, stages, preset
+        self.worker_id = worker_id
+        self.on_finished = on_finished  # (job, outcome, run seconds): a metrics hook
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._running: dict[str, asyncio.Task] = {}
+        self._subscribers: dict[str, list[asyncio.Queue]] = {}
+
+    def start(self) -> None:
+        loops = [self._worker() for _ in range(self.settings.workers)] + [self._sweeper()]
+        self._tasks = [asyncio.create_task(loop) for loop in loops]
+
+    async def stop(self) -> None:
+        for task in self._tasks + list(self._running.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def subscribe(self, job_id: str) -> asyncio.Queue:
+        """Every progress event of a job this runner runs, then None when it ends."""
+        queue: asyncio.Queue = asyncio.Queue()
+        self._subscribers.setdefault(job_id, []).append(queue)
+        return queue
+
+    def unsubscribe(self, job_id: str, queue: asyncio.Queue) -> None:
+        queues = self._subscribers.get(job_id, [])
+        with contextlib.suppress(ValueError):
+            queues.remove(queue)
+        if not queues:
+            self._subscribers.pop(job_id, None)
+
+    def cancel_local(self, job_id: str) -> None:
+        """Stop a job this runner runs now rather than at its next heartbeat."""
+        task = self._running.get(job_id)
+        if task is not None:
+            task.cancel()
+
+    def _publish(self, job_id: str, event: Progress | None) -> None:
+        for queue in self._subscribers.get(job_id, []):
+            queue.put_nowait(event)
+
+    async def _worker(self) -> None:
+        while True:
+            try:
+                job = await asyncio.to_thread(self.store.claim, self.worker_id, time.time())
+            except Exception:
+                logger.exception("claiming a job failed")
+                job = None
+            if job is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), _POLL_S)
+                self._wake.clear()
+                continue
+            try:
+                await self._run(job)
+            except Exception:
+                logger.exception("job %s: runner error", job.job_id)
+            finally:
+                self._publish(job.job_id, None)
+
+    async def _sweeper(self) -> None:
+        settings = self.settings
+        while True:
+            try:
+                counts = await asyncio.to_thread(
+                    self.store.sweep,
+                    time.time(),
+                    lease_s=settings.lease_s,
+                    max_attempts=settings.max_attempts,
+                    record_ttl_s=settings.record_ttl_s,
+                )
+                if counts.get("restarted"):
+                    self.wake()
+            except Exception:
+                logger.exception("sweeping the job store failed")
+            await asyncio.sleep(max(settings.heartbeat_s, 0.5))
+
+    async def _run(self, job: JobRecord) -> None:
+        began = time.time()
+        request = generation_pb2.GenerateRequest.FromString(job.request)
+        latest: list[Progress | None] = [None]
+
+        def on_progress(event: Progress) -> None:
+            latest[0] = event
+            self._publish(job.job_id, event)
+
+        def progress() -> tuple[str, int, int, float] | None:
+            p = latest[0]
+            return None if p is None else (p.stage, p.step, p.total, p.elapsed_s)
+
+        async def end(state: JobState, **kwargs) -> bool:
+            ended = await asyncio.to_thread(
+                self.store.finish,
+                job.job_id,
+                self.worker_id,
+                state,
+                time.time(),
+                progress=progress(),
+                **kwargs,
+            )
+            if ended and self.on_finished is not None:
+                self.on_finished(job, state, time.time() - began)
+            return ended
+
+        try:
+            prepared = await asyncio.to_thread(prepare, request_from_proto(request), self.preset)
+        except ScriptError as error:  # checked at submission; only a changed server gets here
+            await end(JobState.FAILED, reason=str(error), code="INVALID_ARGUMENT")
+            return
+        task = asyncio.create_task(
+            generate(prepared.plan, prepared.options, self.stages, self.preset, on_progress)
+        )
+        self._running[job.job_id] = task
+        stopped = ""  # why the runner stopped the task: "cancelled", "lost" or "late"
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=self.settings.heartbeat_s)
+                if task.done():
+                    break
+                state = await asyncio.to_thread(
+                    self.store.heartbeat, job.job_id, self.worker_id, time.time(), progress()
+                )
+                if state is None or state != JobState.RUNNING:
+                    stopped = "cancelled" if state == JobState.CANCELLED else "lost"
+                elif time.time() >= job.deadline_at:
+                    stopped = "late"
+                if stopped:
+                    task.cancel()
+            result = await task
+        except asyncio.CancelledError:
+            if stopped == "late":
+                await end(JobState.FAILED, reason="deadline passed", code="DEADLINE_EXCEEDED")
+            elif not stopped and not task.cancelled():
+                raise  # the runner itself is being stopped
+            return  # cancelled or lost: the store already says what happened
+        except StageUnavailable as error:
+            await end(JobState.FAILED, reason=str(error), code="UNAVAILABLE")
+            return
+        except Exception as error:
+            logger.exception("job %s failed", job.job_id)
+            reason = f"generation failed ({type(error).__name__}); see the server log"
+            await end(JobState.FAILED, reason=reason, code="INTERNAL")
+            return
+        finally:
+            self._running.pop(job.job_id, None)
+        video = await asyncio.to_thread(self._save, job, request, prepared, result)
+        if not await end(JobState.SUCCEEDED, video=video, result_ttl_s=self.settings.result_ttl_s):
+            await asyncio.to_thread(self.store.delete_files, [job.job_id])  # cancelled meanwhile
+
+    def _save(self, job: JobRecord, request, prepared, result) -> VideoMeta:
+        mp4 = result.mp4
+        with_audio = not request.HasField("generate_audio") or request.generate_audio
+        if not with_audio:
+            mp4 = media.without_audio(mp4)
+        if request.return_last_frame:
+            self.store.artifact_path(job.job_id, ".png").write_bytes(media.last_frame_png(mp4))
+        path = self.store.artifact_path(job.job_id, ".mp4")
+        partial = path.with_suffix(".part")
+        partial.write_bytes(mp4)
+        partial.replace(path)  # readers never see half a file
+        plan = prepared.plan
+        return VideoMeta(
+            duration_s=plan.num_frames / plan.fps,
+            fps=plan.fps,
+            width=plan.width,
+            height=plan.height,
+            sample_rate=plan.sample_rate if with_audio else 0,
+            num_frames=plan.num_frames,
+            seed=prepared.options.seed,
+            mp4_bytes=len(mp4),
+            has_last_frame=bool(request.return_last_frame),
+            stage_seconds=dict(result.stage_seconds),
+        )

@@ -1,0 +1,76 @@
+"""Frozen, checked settings of the job machinery and of API keys (serve_config.yaml `jobs:` and
+`auth:`)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    # Where job records (SQLite, WAL) and finished videos live. "" = <tmp>/reelflow-jobs.
+    # Every Orchestrator replica must see the same directory (one node: a local path).
+    store_dir: str = ""
+    max_queued: int = 64  # queued jobs beyond this get RESOURCE_EXHAUSTED
+    workers: int = 4  # jobs one Orchestrator replica runs at once
+    result_ttl_s: float = 3600.0  # finished videos are deleted this long after they finish
+    record_ttl_s: float = 7 * 86400.0  # job records are deleted this long after they finish
+    default_queue_timeout_s: float = 600.0  # a job queued longer becomes EXPIRED
+    max_queue_timeout_s: float = 86400.0
+    default_deadline_s: float = 3600.0  # a job not finished this long after submission FAILS
+    max_deadline_s: float = 86400.0
+    lease_s: float = 20.0  # a RUNNING job whose runner is silent this long is started again
+    heartbeat_s: float = 0.2  # how often a runner records progress and looks for cancels
+    max_attempts: int = 2  # starts of one job (a dead runner's job is started again)
+    stage_timeout_s: float = 120.0  # one stage call; beyond it the call is retried
+    stage_retries: int = 2  # retries of one failed stage call (stages are stateless per step)
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name != "store_dir" and not (
+                isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+            ):
+                raise ValueError(f"jobs.{item.name} must be a number >= 0, got {value!r}")
+        for name in ("max_queued", "workers", "max_attempts"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"jobs.{name} must be an integer >= 1")
+        if self.heartbeat_s <= 0 or self.lease_s <= 2 * self.heartbeat_s:
+            raise ValueError("jobs: need heartbeat_s > 0 and lease_s > 2 * heartbeat_s")
+        if self.default_queue_timeout_s > self.max_queue_timeout_s:
+            raise ValueError("jobs.default_queue_timeout_s exceeds max_queue_timeout_s")
+        if self.default_deadline_s > self.max_deadline_s:
+            raise ValueError("jobs.default_deadline_s exceeds max_deadline_s")
+
+    @property
+    def root(self) -> Path:
+        return Path(self.store_dir or Path(tempfile.gettempdir()) / "reelflow-jobs")
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    enabled: bool = False  # off for local development; on wherever strangers can connect
+    keys_file: str = ""  # YAML: keys: [{name, sha256, max_active_jobs?, read_only?}]
+    keys_env: str = "REELFLOW_API_KEYS"  # "name:sha256hex,..." read in addition to the file
+    max_active_jobs: int = 8  # per key, queued + running, unless the key says otherwise
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.enabled, bool):
+            raise ValueError("auth.enabled must be true or false")
+        if not isinstance(self.max_active_jobs, int) or self.max_active_jobs < 1:
+            raise ValueError("auth.max_active_jobs must be an integer >= 1")
+
+
+def parse_section(cls: type, raw: Any, where: str):
+    if raw is None:
+        return cls()
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} must be a mapping")
+    known = {item.name for item in fields(cls)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    return cls(**raw)

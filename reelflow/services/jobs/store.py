@@ -1,0 +1,389 @@
+"""Durable job records in SQLite (WAL) and finished videos in a directory next to it.
+
+The store is the queue: runners in any process claim the next queued job with one atomic
+UPDATE, so records, queue order and results survive the process (an Orchestrator replica) that
+accepted or ran a job. Every method is one short transaction; callers on an event loop run them
+in a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from reelflow.services.jobs.records import JOB_ID, JobRecord, JobState, VideoMeta
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    request_id TEXT,
+    request_hash TEXT NOT NULL,
+    request BLOB NOT NULL,
+    priority INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    queue_expires_at REAL NOT NULL,
+    deadline_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL,
+    result_expires_at REAL,
+    progress_stage TEXT NOT NULL DEFAULT '',
+    progress_step INTEGER NOT NULL DEFAULT 0,
+    progress_total INTEGER NOT NULL DEFAULT 0,
+    progress_elapsed_s REAL NOT NULL DEFAULT 0,
+    failure_reason TEXT NOT NULL DEFAULT '',
+    failure_code TEXT NOT NULL DEFAULT '',
+    video TEXT,
+    video_available INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    worker TEXT NOT NULL DEFAULT '',
+    affinity TEXT,
+    heartbeat_at REAL,
+    num_frames INTEGER NOT NULL DEFAULT 0,
+    num_shots INTEGER NOT NULL DEFAULT 0,
+    seed INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (owner, request_id)
+);
+CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (state, priority DESC, created_at);
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, created_at DESC);
+"""
+_COLUMNS = [name for name in JobRecord.__dataclass_fields__ if name != "video"] + ["video"]
+
+
+class QueueFull(Exception):
+    def __init__(self, queued: int):
+        super().__init__(f"{queued} jobs are queued, the most this server holds")
+        self.queued = queued
+
+
+class QuotaExceeded(Exception):
+    def __init__(self, active: int):
+        super().__init__(f"this key has {active} queued or running jobs, its quota")
+        self.active = active
+
+
+class RequestIdReused(Exception):
+    pass
+
+
+def _record(row: sqlite3.Row) -> JobRecord:
+    values = {name: row[name] for name in _COLUMNS}
+    values["state"] = JobState(values["state"])
+    values["request_id"] = values["request_id"] or ""
+    values["video_available"] = bool(values["video_available"])
+    values["video"] = VideoMeta(**json.loads(row["video"])) if row["video"] else None
+    return JobRecord(**values)
+
+
+class JobStore:
+    def __init__(self, root: Path):
+        self.root = root
+        self.videos = root / "videos"
+        self.videos.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            root / "jobs.sqlite3", check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- files -------------------------------------------------------------------------------
+
+    def artifact_path(self, job_id: str, suffix: str) -> Path:
+        if not JOB_ID.fullmatch(job_id) or suffix not in (".mp4", ".png"):
+            raise ValueError("not a job id")
+        return self.videos / f"{job_id}{suffix}"
+
+    def delete_files(self, job_ids: Iterable[str]) -> None:
+        for job_id in job_ids:
+            for suffix in (".mp4", ".png"):
+                self.artifact_path(job_id, suffix).unlink(missing_ok=True)
+
+    # -- transactions ------------------------------------------------------------------------
+
+    def _write(self, fn):
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(self._db)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return result
+
+    def submit(
+        self,
+        record: JobRecord,
+        request_hash: str,
+        max_queued: int,
+        max_active: int,
+        affinity: str | None = None,
+    ) -> tuple[JobRecord, bool]:
+        """Insert a queued job, or return the owner's job with the same request_id.
+
+        `affinity`: only that runner may claim the job (a Generate call streams from it)."""
+
+        def insert(db: sqlite3.Connection) -> tuple[JobRecord, bool]:
+            if record.request_id:
+                row = db.execute(
+                    "SELECT * FROM jobs WHERE owner = ? AND request_id = ?",
+                    (record.owner, record.request_id),
+                ).fetchone()
+                if row is not None:
+                    if row["request_hash"] != request_hash:
+                        raise RequestIdReused(record.request_id)
+                    return _record(row), False
+            (queued,) = db.execute("SELECT COUNT(*) FROM jobs WHERE state = 'QUEUED'").fetchone()
+            if queued >= max_queued:
+                raise QueueFull(queued)
+            (active,) = db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE owner = ? AND state IN ('QUEUED', 'RUNNING')",
+                (record.owner,),
+            ).fetchone()
+            if active >= max_active:
+                raise QuotaExceeded(active)
+            values = asdict(record)
+            values["video"] = None
+            values["request_id"] = record.request_id or None
+            values["state"] = str(record.state)
+            names = [*values, "request_hash", "affinity"]
+            db.execute(
+                f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                [*values.values(), request_hash, affinity],
+            )
+            return record, True
+
+        return self._write(insert)
+
+    def get(self, job_id: str) -> JobRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else _record(row)
+
+    def list(
+        self,
+        owner: str | None,
+        states: tuple[JobState, ...],
+        limit: int,
+        before: tuple[float, str] | None,
+    ) -> list[JobRecord]:
+        """Newest first; `before` is the (created_at, job_id) of the last job already seen."""
+        clauses, args = [], []
+        if owner is not None:
+            clauses.append("owner = ?")
+            args.append(owner)
+        if states:
+            clauses.append(f"state IN ({', '.join('?' * len(states))})")
+            args.extend(str(s) for s in states)
+        if before is not None:
+            clauses.append("(created_at < ? OR (created_at = ? AND job_id < ?))")
+            args.extend([before[0], before[0], before[1]])
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT * FROM jobs {where} ORDER BY created_at DESC, job_id DESC LIMIT ?",
+                [*args, limit],
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def claim(self, worker: str, now: float) -> JobRecord | None:
+        """Start the most urgent queued job this worker may run."""
+
+        def take(db: sqlite3.Connection) -> JobRecord | None:
+            row = db.execute(
+                "SELECT job_id FROM jobs WHERE state = 'QUEUED' AND queue_expires_at > ?"
+                " AND (affinity IS NULL OR affinity = ?)"
+                " ORDER BY priority DESC, created_at, job_id LIMIT 1",
+                (now, worker),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE jobs SET state = 'RUNNING', worker = ?, started_at = ?, heartbeat_at = ?,"
+                " attempts = attempts + 1 WHERE job_id = ?",
+                (worker, now, now, row["job_id"]),
+            )
+            return _record(db.execute("SELECT * FROM jobs WHERE job_id = ?", row).fetchone())
+
+        return self._write(take)
+
+    def heartbeat(
+        self, job_id: str, worker: str, now: float, progress: tuple[str, int, int, float] | None
+    ) -> JobState | None:
+        """Record progress; returns the job's state, or None when this worker lost the job."""
+
+        def beat(db: sqlite3.Connection) -> JobState | None:
+            if progress is not None:
+                db.execute(
+                    "UPDATE jobs SET heartbeat_at = ?, progress_stage = ?, progress_step = ?,"
+                    " progress_total = ?, progress_elapsed_s = ?"
+                    " WHERE job_id = ? AND worker = ? AND state = 'RUNNING'",
+                    (now, *progress, job_id, worker),
+                )
+            else:
+                db.execute(
+                    "UPDATE jobs SET heartbeat_at = ? WHERE job_id = ? AND worker = ?"
+                    " AND state = 'RUNNING'",
+                    (now, job_id, worker),
+                )
+            row = db.execute(
+                "SELECT state, worker FROM jobs WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            if row is None or row["worker"] != worker:
+                return None
+            return JobState(row["state"])
+
+        return self._write(beat)
+
+    def finish(
+        self,
+        job_id: str,
+        worker: str,
+        state: JobState,
+        now: float,
+        *,
+        reason: str = "",
+        code: str = "",
+        video: VideoMeta | None = None,
+        result_ttl_s: float = 0.0,
+        progress: tuple[str, int, int, float] | None = None,
+    ) -> bool:
+        """End a running job this worker holds; False if it was cancelled or taken meanwhile."""
+        stage, step, total, elapsed = progress or ("", 0, 0, 0.0)
+
+        def end(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "UPDATE jobs SET state = ?, finished_at = ?, failure_reason = ?, failure_code = ?,"
+                " video = ?, video_available = ?, result_expires_at = ?,"
+                " progress_stage = CASE WHEN ? = '' THEN progress_stage ELSE ? END,"
+                " progress_step = CASE WHEN ? = '' THEN progress_step ELSE ? END,"
+                " progress_total = CASE WHEN ? = '' THEN progress_total ELSE ? END,"
+                " progress_elapsed_s = CASE WHEN ? = '' THEN progress_elapsed_s ELSE ? END"
+                " WHERE job_id = ? AND worker = ? AND state = 'RUNNING'",
+                (
+                    str(state),
+                    now,
+                    reason,
+                    code,
+                    json.dumps(asdict(video)) if video else None,
+                    int(video is not None),
+                    now + result_ttl_s if video is not None else None,
+                    stage,
+                    stage,
+                    stage,
+                    step,
+                    stage,
+                    total,
+                    stage,
+                    elapsed,
+                    job_id,
+                    worker,
+                ),
+            )
+            return cursor.rowcount == 1
+
+        return self._write(end)
+
+    def cancel(self, job_id: str, now: float) -> JobRecord | None:
+        def stop(db: sqlite3.Connection) -> JobRecord | None:
+            db.execute(
+                "UPDATE jobs SET state = 'CANCELLED', finished_at = ?,"
+                " failure_reason = 'cancelled by the client', failure_code = 'CANCELLED'"
+                " WHERE job_id = ? AND state IN ('QUEUED', 'RUNNING')",
+                (now, job_id),
+            )
+            row = db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            return None if row is None else _record(row)
+
+        return self._write(stop)
+
+    def sweep(
+        self, now: float, *, lease_s: float, max_attempts: int, record_ttl_s: float
+    ) -> dict[str, int]:
+        """Expire queued jobs, fail late ones, restart jobs of dead runners, delete old results."""
+
+        def clean(db: sqlite3.Connection) -> tuple[dict[str, int], list[str]]:
+            counts = {}
+            counts["expired"] = db.execute(
+                "UPDATE jobs SET state = 'EXPIRED', finished_at = ?,"
+                " failure_code = 'DEADLINE_EXCEEDED',"
+                " failure_reason = 'still queued when its queue timeout passed'"
+                " WHERE state = 'QUEUED' AND queue_expires_at <= ?",
+                (now, now),
+            ).rowcount
+            counts["late"] = db.execute(
+                "UPDATE jobs SET state = 'FAILED', finished_at = ?,"
+                " failure_code = 'DEADLINE_EXCEEDED',"
+                " failure_reason = 'deadline passed' WHERE state IN ('QUEUED', 'RUNNING')"
+                " AND deadline_at <= ? AND (state = 'QUEUED' OR heartbeat_at <= ?)",
+                (now, now, now - lease_s),
+            ).rowcount
+            stale = now - lease_s
+            counts["abandoned"] = db.execute(
+                "UPDATE jobs SET state = 'FAILED', finished_at = ?, failure_code = 'UNAVAILABLE',"
+                " failure_reason = 'the server running it stopped ' || attempts || ' times'"
+                " WHERE state = 'RUNNING' AND heartbeat_at <= ? AND attempts >= ?",
+                (now, stale, max_attempts),
+            ).rowcount
+            counts["restarted"] = db.execute(
+                "UPDATE jobs SET state = 'QUEUED', worker = '', affinity = NULL,"
+                " progress_stage = '', progress_step = 0, progress_total = 0"
+                " WHERE state = 'RUNNING' AND heartbeat_at <= ?",
+                (stale,),
+            ).rowcount
+            gone = [
+                row["job_id"]
+                for row in db.execute(
+                    "SELECT job_id FROM jobs WHERE video_available = 1 AND result_expires_at <= ?",
+                    (now,),
+                )
+            ]
+            db.execute(
+                "UPDATE jobs SET video_available = 0 WHERE video_available = 1"
+                " AND result_expires_at <= ?",
+                (now,),
+            )
+            old = [
+                row["job_id"]
+                for row in db.execute(
+                    "SELECT job_id FROM jobs WHERE finished_at <= ?", (now - record_ttl_s,)
+                )
+            ]
+            db.execute("DELETE FROM jobs WHERE finished_at <= ?", (now - record_ttl_s,))
+            counts["videos_deleted"] = len(gone)
+            return counts, gone + old
+
+        counts, files = self._write(clean)
+        self.delete_files(files)
+        return counts
+
+    def counts(self, owner: str | None = None) -> dict[str, int]:
+        query = "SELECT state, COUNT(*) FROM jobs"
+        args: tuple = ()
+        if owner is not None:
+            query, args = query + " WHERE owner = ?", (owner,)
+        with self._lock:
+            rows = self._db.execute(query + " GROUP BY state", args).fetchall()
+        return {str(state): 0 for state in JobState} | {row[0]: row[1] for row in rows}
+
+    def mean_run_seconds(self, last: int = 20) -> float | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT AVG(finished_at - started_at) FROM (SELECT finished_at, started_at"
+                " FROM jobs WHERE state = 'SUCCEEDED' ORDER BY finished_at DESC LIMIT ?)",
+                (last,),
+            ).fetchone()
+        return row[0]
