@@ -49,6 +49,25 @@ def _batch_t(t: float, batch: int) -> torch.Tensor:
     return torch.full((batch,), t, dtype=torch.float32)
 
 
+def spatial_network(preset: Preset) -> SpatialDiT:
+    return SpatialDiT(preset.spatial, preset.video_codec.channels, token_dims(preset).appearance)
+
+
+def temporal_network(preset: Preset) -> TemporalRayFlow:
+    dims = token_dims(preset)
+    return TemporalRayFlow(
+        preset.temporal,
+        preset.video_codec.channels,
+        preset.audio_codec.bins,
+        dims.appearance,
+        dims.motion,
+    )
+
+
+def audio_network(preset: Preset) -> AudioFlow:
+    return AudioFlow(preset.audio, preset.audio_codec.bins, preset.video_codec.channels)
+
+
 class PromptEncoderStage:
     def __init__(self, preset: Preset):
         pin_threads()
@@ -81,9 +100,7 @@ class SpatialStage:
     def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 0):
         pin_threads()
         self.preset = preset
-        channels = preset.video_codec.channels
-        dims = token_dims(preset)
-        self.model = SpatialDiT(preset.spatial, channels, dims.appearance).eval()
+        self.model = spatial_network(preset).eval()
         self.trained = load_weights(self.model, checkpoint, "spatial.", seed)
 
     def _velocity(
@@ -133,14 +150,7 @@ class TemporalStage:
     def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 1):
         pin_threads()
         self.preset = preset
-        dims = token_dims(preset)
-        self.model = TemporalRayFlow(
-            preset.temporal,
-            preset.video_codec.channels,
-            preset.audio_codec.bins,
-            dims.appearance,
-            dims.motion,
-        ).eval()
+        self.model = temporal_network(preset).eval()
         self.trained = load_weights(self.model, checkpoint, "temporal.", seed)
 
     @torch.inference_mode()
@@ -184,9 +194,7 @@ class AudioStage:
     def __init__(self, preset: Preset, checkpoint: Path | None, seed: int = 2):
         pin_threads()
         self.preset = preset
-        self.model = AudioFlow(
-            preset.audio, preset.audio_codec.bins, preset.video_codec.channels
-        ).eval()
+        self.model = audio_network(preset).eval()
         self.trained = load_weights(self.model, checkpoint, "audio.", seed)
 
     @torch.inference_mode()

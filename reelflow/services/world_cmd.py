@@ -45,6 +45,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     render.add_argument("--min-duration", type=int, default=2, help="whole seconds")
     render.add_argument("--max-duration", type=int, default=4, help="whole seconds")
     render.add_argument("--fps", type=int, default=16)
+    model = actions.add_parser("generate", help="generate NNNN.mp4 from world prompts, for eval")
+    model.add_argument("--count", type=int, default=20, help="number of clips")
+    model.add_argument("--seed", type=int, default=0, help="dataset seed")
+    model.add_argument("--split", choices=("train", "heldout"), default="heldout")
+    model.add_argument("--out", type=Path, required=True, help="directory to write")
+    model.add_argument("--steps", type=int, default=20)
+    model.add_argument("--guidance", type=float)
+    model.add_argument("--fps", type=int, default=8)
+    model.add_argument("--checkpoint", help='weights file (default: shipped); "none" = random')
     scorer = subparsers.add_parser("eval", help="score NNNN.mp4 clips against NNNN.json specs")
     scorer.add_argument("dir", type=Path, help="directory of NNNN.mp4 + NNNN.json")
     scorer.add_argument("--quiet", action="store_true", help="print only the summary")
@@ -52,8 +61,49 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "world":
-        return _render(args)
+        return _generate(args) if args.world_command == "generate" else _render(args)
     return _evaluate(args)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    """The model's answers to world prompts (with their reference files), scored by `eval`."""
+    import asyncio
+
+    import numpy as np
+
+    from reelflow.pipeline.embedded import LocalStages
+    from reelflow.pipeline.presets import get_preset
+    from reelflow.pipeline.request import GenerationRequest, prepare
+    from reelflow.pipeline.schedule import generate
+    from reelflow.pipeline.toyworld.files import reference_files
+    from reelflow.pipeline.toyworld.prompts import prompt_text
+    from reelflow.pipeline.toyworld.sample import sample_spec
+    from reelflow.pipeline.weights import resolve_checkpoint
+
+    preset = get_preset("tiny")
+    stages = LocalStages(preset, resolve_checkpoint(args.checkpoint))
+    rng = np.random.default_rng(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for index in range(args.count):
+        spec = sample_spec(rng, split=args.split, fps=args.fps)
+        request = GenerationRequest(
+            prompt_text(spec),
+            duration_s=spec.num_frames / spec.fps,
+            fps=spec.fps,
+            seed=index,
+            steps=args.steps,
+            guidance=args.guidance,
+            references={name: data for name, (_, data) in reference_files(spec).items()},
+        )
+        prepared = prepare(request, preset)
+        result = asyncio.run(generate(prepared.plan, prepared.options, stages, preset))
+        stem = args.out / f"{index:04d}"
+        stem.with_suffix(".mp4").write_bytes(result.mp4)
+        stem.with_suffix(".json").write_text(json.dumps(spec.to_dict(), indent=1))
+        stem.with_suffix(".txt").write_text(request.prompt + "\n")
+    trained = "trained" if stages.trained else "random-init"
+    print(f"generated {args.count} {args.split} clips with {trained} weights in {args.out}")
+    return EXIT_OK
 
 
 def _render(args: argparse.Namespace) -> int:
