@@ -1,0 +1,148 @@
+{{/* Names and labels, as in KubeRay's charts. */}}
+{{- define "reelflow.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "reelflow.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "reelflow.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "reelflow.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "reelflow.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "reelflow.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "reelflow.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{- define "reelflow.apiKeysSecret" -}}
+{{- .Values.apiKeys.existingSecret | default (printf "%s-api-keys" (include "reelflow.fullname" .)) -}}
+{{- end -}}
+
+{{- define "reelflow.jobStoreClaim" -}}
+{{- .Values.jobStore.persistence.existingClaim | default (printf "%s-jobs" (include "reelflow.fullname" .)) -}}
+{{- end -}}
+
+{{/* The stage names of reelflow.services.config.STAGE_NAMES, in order. */}}
+{{- define "reelflow.stages" -}}
+Orchestrator PromptEncoder SpatialDiT TemporalRayFlow AudioGen Muxer
+{{- end -}}
+
+{{/* The application args: serveConfig, with the job store on the mounted volume. */}}
+{{- define "reelflow.serveArgs" -}}
+{{- $args := deepCopy .Values.serveConfig -}}
+{{- $jobs := $args.jobs | default dict -}}
+{{- if and (not $jobs.store_dir) .Values.jobStore.persistence.enabled -}}
+{{- $_ := set $jobs "store_dir" .Values.jobStore.mountPath -}}
+{{- end -}}
+{{- $_ := set $args "jobs" $jobs -}}
+{{- /* autoscaling_config replaces num_replicas (Helm merges maps, so a default stays). */ -}}
+{{- range $stage, $d := $args.deployments -}}
+{{- if $d.autoscaling_config -}}{{- $_ := unset $d "num_replicas" -}}{{- end -}}
+{{- end -}}
+{{- toJson $args -}}
+{{- end -}}
+
+{{/* Fails the render when a stage asks for a custom resource no worker group advertises,
+or for GPUs when no group has any: such a replica would wait forever. */}}
+{{- define "reelflow.checkPlacement" -}}
+{{- $provided := dict -}}
+{{- $gpus := 0 -}}
+{{- range .Values.workerGroups -}}
+{{- range $name, $_ := .rayResources -}}{{- $_ := set $provided $name true -}}{{- end -}}
+{{- $gpus = add $gpus (int .gpus) -}}
+{{- end -}}
+{{- range $stage, $d := .Values.serveConfig.deployments -}}
+{{- $opts := $d.ray_actor_options | default dict -}}
+{{- range $name, $_ := $opts.resources -}}
+{{- if not (hasKey $provided $name) -}}
+{{- fail (printf "serveConfig.deployments.%s asks for resource %q that no workerGroup advertises in rayResources" $stage $name) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $opts.num_gpus (eq $gpus 0) -}}
+{{- fail (printf "serveConfig.deployments.%s asks for GPUs but no workerGroup has gpus > 0" $stage) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* RayService.spec.serveConfigV2 (Ray's ServeDeploySchema), as a YAML string. */}}
+{{- define "reelflow.serveConfigV2" -}}
+{{- $cfg := .Values.serveConfig -}}
+{{- $grpc := dict "port" (int $cfg.grpc_port) "enable_reflection" true "grpc_servicer_functions" (list "reelflow.v1.generation_pb2_grpc.add_VideoGenerationServicer_to_server" "grpc_health.v1.health_pb2_grpc.add_HealthServicer_to_server") -}}
+{{- if not (kindIs "invalid" .Values.serve.grpcRequestTimeoutS) -}}
+{{- $_ := set $grpc "request_timeout_s" .Values.serve.grpcRequestTimeoutS -}}
+{{- end -}}
+{{- $deployments := list -}}
+{{- range $stage := splitList " " (include "reelflow.stages" .) -}}
+{{- $d := get $cfg.deployments $stage -}}
+{{- $entry := dict "name" $stage "max_ongoing_requests" (int $d.max_ongoing_requests) "ray_actor_options" ($d.ray_actor_options | default dict) -}}
+{{- if $d.autoscaling_config -}}
+{{- $_ := set $entry "autoscaling_config" $d.autoscaling_config -}}
+{{- else -}}
+{{- $_ := set $entry "num_replicas" (int $d.num_replicas) -}}
+{{- end -}}
+{{- $deployments = append $deployments $entry -}}
+{{- end -}}
+{{- $app := dict "name" "reelflow" "route_prefix" "/" "import_path" "reelflow.services.app:build_app" "args" (include "reelflow.serveArgs" . | fromJson) "deployments" $deployments -}}
+{{- $config := dict "proxy_location" .Values.serve.proxyLocation "http_options" (dict "host" "0.0.0.0" "port" (int $cfg.http_port)) "grpc_options" $grpc "applications" (list $app) -}}
+{{- toYaml $config -}}
+{{- end -}}
+
+{{/* Environment of every Ray container. */}}
+{{- define "reelflow.env" -}}
+- name: RAY_SERVE_REPLICA_GRPC_MAX_MESSAGE_LENGTH
+  value: {{ int .Values.serveConfig.max_message_bytes | quote }}
+- name: RAY_SERVE_GRPC_MAX_MESSAGE_SIZE
+  value: {{ int .Values.serveConfig.max_message_bytes | quote }}
+- name: HF_HUB_OFFLINE
+  value: "1"
+- name: REELFLOW_API_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "reelflow.apiKeysSecret" . }}
+      key: REELFLOW_API_KEYS
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Container ports: the same names on head and workers (Serve runs a proxy per node). */}}
+{{- define "reelflow.servePorts" -}}
+- name: serve-grpc
+  containerPort: {{ int .Values.serveConfig.grpc_port }}
+  protocol: TCP
+- name: serve-http
+  containerPort: {{ int .Values.serveConfig.http_port }}
+  protocol: TCP
+- name: metrics
+  containerPort: {{ int .Values.metrics.port }}
+  protocol: TCP
+{{- end -}}
+
+{{/* The job store volume: the claim when persistence is on, else a pod-local emptyDir. */}}
+{{- define "reelflow.jobsVolume" -}}
+- name: jobs
+{{- if .Values.jobStore.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ include "reelflow.jobStoreClaim" . }}
+{{- else }}
+  emptyDir: {}
+{{- end }}
+{{- end -}}
