@@ -137,7 +137,7 @@ async def generate(
     clock.report("prompt_encoding", 0, 1)
     cond = await clock.timed("prompt_encoding", stages.encode(plan))
     clock.report("prompt_encoding", 1, 1)
-    clock.report("keyframes", 0, plan.num_frames and len(plan.shots))
+    clock.report("keyframes", 0, len(plan.shots))
     keyframes = await clock.timed(
         "keyframes",
         stages.keyframes(
