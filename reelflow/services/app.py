@@ -29,12 +29,12 @@ def build(config: ServeConfig) -> Application:
     def configured(deployment, name: str):
         return deployment.options(**config.deployment(name).serve_options())
 
-    preset, checkpoint = config.preset, config.checkpoint
+    preset, checkpoint, batching = config.preset, config.checkpoint, config.batching
     return configured(Orchestrator, "Orchestrator").bind(
         configured(PromptEncoder, "PromptEncoder").bind(preset),
-        configured(SpatialDiT, "SpatialDiT").bind(preset, checkpoint),
-        configured(TemporalRayFlow, "TemporalRayFlow").bind(preset, checkpoint),
-        configured(AudioGen, "AudioGen").bind(preset, checkpoint),
+        configured(SpatialDiT, "SpatialDiT").bind(preset, checkpoint, batching),
+        configured(TemporalRayFlow, "TemporalRayFlow").bind(preset, checkpoint, batching),
+        configured(AudioGen, "AudioGen").bind(preset, checkpoint, batching),
         configured(Muxer, "Muxer").bind(preset),
         preset,
         config.jobs,

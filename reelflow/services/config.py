@@ -85,6 +85,21 @@ class DeploymentConfig:
 
 
 @dataclass(frozen=True)
+class BatchSettings:
+    """Step-level batching in the branch deployments (`@serve.batch`): velocity calls of
+    different jobs that arrive within `batch_wait_timeout_s` run as one forward pass."""
+
+    max_batch_size: int = 8  # 1 turns batching off
+    batch_wait_timeout_s: float = 0.005
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_batch_size, int) or not 1 <= self.max_batch_size <= 64:
+            raise ValueError("batching.max_batch_size must be an integer in [1, 64]")
+        if not 0 <= self.batch_wait_timeout_s <= 1:
+            raise ValueError("batching.batch_wait_timeout_s must be in [0, 1] seconds")
+
+
+@dataclass(frozen=True)
 class ServeConfig:
     preset: str = "tiny"
     checkpoint: str = ""
@@ -94,6 +109,7 @@ class ServeConfig:
     deployments: tuple[DeploymentConfig, ...] = ()
     jobs: JobSettings = field(default_factory=JobSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    batching: BatchSettings = field(default_factory=BatchSettings)
 
     def __post_init__(self) -> None:
         get_preset(self.preset)  # raises for an unknown preset
@@ -122,6 +138,7 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
         raise ValueError("deployments must be a mapping of stage name to settings")
     jobs = parse_section(JobSettings, raw.pop("jobs", None), "jobs")
     auth = parse_section(AuthSettings, raw.pop("auth", None), "auth")
+    batching = parse_section(BatchSettings, raw.pop("batching", None), "batching")
     unknown = set(raw) - {"preset", "checkpoint", "grpc_port", "http_port", "max_message_bytes"}
     if unknown:
         raise ValueError(f"unknown config keys {sorted(unknown)}")
@@ -131,7 +148,7 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
         if "autoscaling_config" in settings:
             settings.setdefault("num_replicas", None)  # autoscaling replaces a fixed count
         entries.append(DeploymentConfig(name=name, **settings))
-    return ServeConfig(**raw, deployments=tuple(entries), jobs=jobs, auth=auth)
+    return ServeConfig(**raw, deployments=tuple(entries), jobs=jobs, auth=auth, batching=batching)
 
 
 def load_config(path: Path | str | None = None) -> ServeConfig:

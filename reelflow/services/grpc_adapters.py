@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import grpc
 
+from reelflow.services import metrics
 from reelflow.services.jobs.errors import ApiError
 
 logger = logging.getLogger("reelflow.api")
@@ -17,10 +18,12 @@ INTERNAL = ApiError(grpc.StatusCode.INTERNAL, "internal error; see the server lo
 
 
 def _as_api_error(error: Exception) -> ApiError:
-    if isinstance(error, ApiError):
-        return error
-    logger.exception("unexpected error in an API call", exc_info=error)
-    return INTERNAL
+    if not isinstance(error, ApiError):
+        logger.exception("unexpected error in an API call", exc_info=error)
+        error = INTERNAL
+    if error.code.name in metrics.ERROR_CODES:  # a fixed label set; the rest go uncounted
+        metrics.record_error(error.code.name)
+    return error
 
 
 def _set(context, error: ApiError) -> None:

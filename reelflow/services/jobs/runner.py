@@ -8,12 +8,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 
 from reelflow.pipeline.plan import ScriptError
 from reelflow.pipeline.presets import Preset
 from reelflow.pipeline.request import prepare
 from reelflow.pipeline.schedule import Progress, generate
+from reelflow.services import metrics
 from reelflow.services.api import request_from_proto
 from reelflow.services.jobs import media
 from reelflow.services.jobs.records import JobRecord, JobState, VideoMeta
@@ -34,11 +34,9 @@ class JobRunner:
         stages,
         preset: Preset,
         worker_id: str,
-        on_finished: Callable[[JobRecord, JobState, float], None] | None = None,
     ):
         self.store, self.settings, self.stages, self.preset = store, settings, stages, preset
         self.worker_id = worker_id
-        self.on_finished = on_finished  # (job, outcome, run seconds): a metrics hook
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._running: dict[str, asyncio.Task] = {}
@@ -91,8 +89,11 @@ class JobRunner:
                     await asyncio.wait_for(self._wake.wait(), _POLL_S)
                 self._wake.clear()
                 continue
+            metrics.record_job("running")
+            metrics.observe_queue_wait(max(0.0, (job.started_at or 0.0) - job.created_at))
             try:
-                await self._run(job)
+                with metrics.job_in_flight():
+                    await self._run(job)
             except Exception:
                 logger.exception("job %s: runner error", job.job_id)
             finally:
@@ -111,12 +112,13 @@ class JobRunner:
                 )
                 if counts.get("restarted"):
                     self.wake()
+                queued = await asyncio.to_thread(self.store.counts)
+                metrics.set_jobs_queued(queued[JobState.QUEUED])
             except Exception:
                 logger.exception("sweeping the job store failed")
             await asyncio.sleep(max(settings.heartbeat_s, 0.5))
 
     async def _run(self, job: JobRecord) -> None:
-        began = time.time()
         request = generation_pb2.GenerateRequest.FromString(job.request)
         latest: list[Progress | None] = [None]
 
@@ -138,8 +140,12 @@ class JobRunner:
                 progress=progress(),
                 **kwargs,
             )
-            if ended and self.on_finished is not None:
-                self.on_finished(job, state, time.time() - began)
+            if ended:
+                outcome = str(state).lower()
+                metrics.record_job(outcome)
+                metrics.observe_job_seconds(outcome, time.time() - job.created_at)
+                if kwargs.get("video") is not None:
+                    metrics.add_video_seconds(kwargs["video"].duration_s)
             return ended
 
         try:

@@ -19,6 +19,7 @@ import grpc
 from reelflow.pipeline.plan import ScriptError
 from reelflow.pipeline.presets import Preset
 from reelflow.pipeline.request import limits_for, prepare
+from reelflow.services import metrics
 from reelflow.services.api import request_from_proto
 from reelflow.services.jobs import errors
 from reelflow.services.jobs.auth import ApiKeys, Principal
@@ -72,6 +73,19 @@ class JobService:
         return min(60.0, max(1.0, mean * queued / max(1, self.settings.workers)))
 
     async def _create(
+        self, request: generation_pb2.GenerateRequest, who: Principal, request_id: str, affinity
+    ) -> tuple[JobRecord, bool]:
+        try:
+            job, created = await self._admit(request, who, request_id, affinity)
+        except errors.ApiError:
+            metrics.record_job("rejected")
+            raise
+        if created:
+            metrics.record_job("queued")
+            self.runner.wake()
+        return job, created
+
+    async def _admit(
         self, request: generation_pb2.GenerateRequest, who: Principal, request_id: str, affinity
     ) -> tuple[JobRecord, bool]:
         who.require_write()
@@ -137,8 +151,6 @@ class JobService:
                 grpc.StatusCode.ALREADY_EXISTS,
                 f"request_id {request_id!r} was used for a different request",
             ) from None
-        if created:
-            self.runner.wake()
         return job, created
 
     # -- unary methods -----------------------------------------------------------------------
@@ -160,9 +172,12 @@ class JobService:
     ) -> generation_pb2.Job:
         who = self.keys.authenticate(metadata)
         who.require_write()
-        await self._owned(message.job_id, who)
+        before = await self._owned(message.job_id, who)
         job = await asyncio.to_thread(self.store.cancel, message.job_id, time.time())
         self.runner.cancel_local(message.job_id)
+        if not before.state.terminal and job.state == JobState.CANCELLED:
+            metrics.record_job("cancelled")
+            metrics.observe_job_seconds("cancelled", time.time() - job.created_at)
         return job_to_proto(job)
 
     async def list_jobs(
@@ -315,5 +330,6 @@ class JobService:
             self.runner.unsubscribe(job_id, events)
             if not finished:  # the client went away: stop the job within one step
                 with contextlib.suppress(Exception):
-                    self.store.cancel(job_id, time.time())  # no await: we may be closing
+                    if self.store.cancel(job_id, time.time()).state == JobState.CANCELLED:
+                        metrics.record_job("cancelled")
                 self.runner.cancel_local(job_id)
