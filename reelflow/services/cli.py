@@ -155,7 +155,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from reelflow.services import check_cmd, train_cmd, world_cmd
+    from reelflow.services import check_cmd, cluster_cmd, train_cmd, world_cmd
 
     parser = argparse.ArgumentParser(prog="reelflow", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(ref=[], role=[])
 
     check_cmd.add_parser(sub)
+    cluster_cmd.add_parser(sub)
     train_cmd.add_parser(sub)
     world_cmd.add_parser(sub)
     return parser
@@ -203,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
             from reelflow.services import check_cmd
 
             return check_cmd.run(args)
+        if args.command == "cluster":
+            from reelflow.services import cluster_cmd
+
+            return cluster_cmd.run(args)
         if args.command == "train":
             from reelflow.services import train_cmd
 
