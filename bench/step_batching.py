@@ -28,10 +28,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _burst(address: str, jobs: int, steps: int) -> float:
+def _burst(address: str, jobs: int, steps: int, side: int = 0, seconds: float = 0.0) -> float:
     def one(i: int) -> pb.Job:
         with JobClient(address) as client:
-            request = pb.GenerateRequest(prompt=PROMPTS[i % len(PROMPTS)], seed=i, steps=steps)
+            prompt = PROMPTS[i % len(PROMPTS)] if not seconds else "a red ball bounces"
+            request = pb.GenerateRequest(
+                prompt=prompt, seed=i, steps=steps, width=side, height=side, duration_s=seconds
+            )
             return client.wait(client.submit(request).job_id)
 
     began = time.perf_counter()
@@ -42,7 +45,9 @@ def _burst(address: str, jobs: int, steps: int) -> float:
     return wall
 
 
-def measure(max_batch_size: int, jobs: int, steps: int) -> dict[str, float]:
+def measure(
+    max_batch_size: int, jobs: int, steps: int, side: int, seconds: float
+) -> dict[str, float]:
     raw = server.read_raw_config(None)
     raw |= {
         "checkpoint": "none",
@@ -55,8 +60,8 @@ def measure(max_batch_size: int, jobs: int, steps: int) -> dict[str, float]:
     try:
         address = f"127.0.0.1:{config.grpc_port}"
         _burst(address, 1, 1)  # warm-up: first calls pay imports and allocations
-        one = _burst(address, 1, steps)
-        many = _burst(address, jobs, steps)
+        one = _burst(address, 1, steps, side, seconds)
+        many = _burst(address, jobs, steps, side, seconds)
     finally:
         server.stop()
     return {
@@ -72,9 +77,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=8)
     parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--side", type=int, default=0, help="width = height (0: preset's)")
+    parser.add_argument("--seconds", type=float, default=0.0, help="clip length (0: 2 s shots)")
     args = parser.parse_args()
     os.environ.setdefault("REELFLOW_RAY_TMPDIR", tempfile.mkdtemp(prefix="rf-ray-"))
-    results = [measure(size, args.jobs, args.steps) for size in (args.jobs, 1)]
+    results = [
+        measure(size, args.jobs, args.steps, args.side, args.seconds) for size in (args.jobs, 1)
+    ]
     print(json.dumps(results, indent=2))
     return 0
 

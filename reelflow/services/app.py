@@ -39,6 +39,7 @@ def build(config: ServeConfig) -> Application:
         preset,
         config.jobs,
         config.auth,
+        checkpoint,
     )
 
 

@@ -118,6 +118,14 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("error: give both --tls-cert and --tls-key", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.embedded or args.tls_cert:
+        from reelflow.services import jobs_cmd
+
+        tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
+        return jobs_cmd.run_embedded_serve(args.config, args.grpc_port, tls)
     from reelflow.services import server
 
     config = server.start(
@@ -155,7 +163,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from reelflow.services import check_cmd, cluster_cmd, train_cmd, world_cmd
+    from reelflow.services import check_cmd, cluster_cmd, jobs_cmd, train_cmd, world_cmd
 
     parser = argparse.ArgumentParser(prog="reelflow", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help="serving config YAML (default: packaged)")
     serve.add_argument("--grpc-port", type=int)
     serve.add_argument("--address", help="an existing Ray cluster to deploy on")
+    serve.add_argument(
+        "--embedded", action="store_true", help="no Ray: one process, stages as local objects"
+    )
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain (embedded: TLS)")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key (embedded: TLS)")
 
     demo = sub.add_parser("demo", help="serve locally, generate one clip over gRPC, stop")
     demo.add_argument("prompt", nargs="?", default=None)
@@ -186,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check_cmd.add_parser(sub)
     cluster_cmd.add_parser(sub)
+    jobs_cmd.add_parser(sub)
     train_cmd.add_parser(sub)
     world_cmd.add_parser(sub)
     return parser
@@ -204,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             from reelflow.services import check_cmd
 
             return check_cmd.run(args)
+        if args.command == "jobs":
+            from reelflow.services import jobs_cmd
+
+            return jobs_cmd.run(args)
         if args.command == "cluster":
             from reelflow.services import cluster_cmd
 

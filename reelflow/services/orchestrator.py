@@ -19,6 +19,7 @@ from ray.serve.grpc_util import RayServegRPCContext
 from ray.serve.handle import DeploymentHandle
 
 from reelflow.pipeline.presets import get_preset
+from reelflow.pipeline.weights import resolve_checkpoint
 from reelflow.services.grpc_adapters import serve_stream, serve_unary
 from reelflow.services.jobs.assemble import assemble
 from reelflow.services.jobs.settings import AuthSettings, JobSettings
@@ -39,6 +40,13 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, _TRANSIENT)
 
 
+def _trained(checkpoint: str) -> bool:
+    try:
+        return resolve_checkpoint(checkpoint or None) is not None
+    except FileNotFoundError:  # the stage deployments report a missing file
+        return False
+
+
 @serve.deployment(name="Orchestrator")
 class Orchestrator:
     async def __init__(
@@ -51,6 +59,7 @@ class Orchestrator:
         preset: str,
         jobs: JobSettings | None = None,
         auth: AuthSettings | None = None,
+        checkpoint: str = "",
     ):
         try:
             replica = serve.get_replica_context().replica_id.unique_id
@@ -62,7 +71,7 @@ class Orchestrator:
             jobs or JobSettings(),
             auth or AuthSettings(),
             worker_id=f"{replica}-{uuid.uuid4().hex[:8]}",
-            trained=False,
+            trained=_trained(checkpoint),
             is_transient=is_transient,
         )
         self.service.runner.start()
