@@ -104,3 +104,27 @@ def test_http_exposition_is_clean_for_promtool():
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.strip() == b"" and check.stderr.strip() == b""
+
+
+def test_every_status_code_the_services_return_is_a_known_label_value():
+    import re
+    from pathlib import Path
+
+    services = Path(metrics.__file__).parent
+    used = set()
+    for path in services.rglob("*.py"):
+        used |= set(re.findall(r"StatusCode\.([A-Z][A-Z_]+)\b", path.read_text()))
+    assert used, "no status codes found"
+    assert used <= set(metrics.ERROR_CODES), sorted(used - set(metrics.ERROR_CODES))
+
+
+@pytest.mark.gpu
+def test_gpu_memory_is_recorded_with_cuda():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    held = torch.ones(1024, 1024, device="cuda")  # 4 MiB
+    metrics.record_gpu_memory("SpatialDiT")
+    assert _sample("reelflow_gpu_memory_allocated_bytes", stage="SpatialDiT", device="0") >= (
+        held.numel() * 4
+    )
