@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from reelflow.services.client import JobClient
 from reelflow.v1 import generation_pb2 as pb
@@ -36,7 +38,8 @@ class LoadReport:
     wall_s: float = 0.0
     submitted: int = 0
     rejected_invalid: int = 0
-    rejected_overload: int = 0
+    rejected_overload: int = 0  # still RESOURCE_EXHAUSTED after the client's retries
+    overload_retries: int = 0  # RESOURCE_EXHAUSTED answers the clients waited out (RetryInfo)
     cancel_requested: int = 0
     final_states: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
@@ -60,6 +63,25 @@ def _percentile(values: list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _submit_with_retries(client, request, request_id, report, lock, attempts=30) -> pb.Job:
+    """Submit; on RESOURCE_EXHAUSTED wait what google.rpc.RetryInfo says (capped) and retry."""
+    for attempt in range(attempts):
+        try:
+            return client.submit(request, request_id=request_id)
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.RESOURCE_EXHAUSTED or attempt == attempts - 1:
+                raise
+            delay = 1.0
+            for detail in rpc_status.from_call(error).details:
+                retry = error_details_pb2.RetryInfo()
+                if detail.Unpack(retry):
+                    delay = retry.retry_delay.seconds + retry.retry_delay.nanos / 1e9
+            with lock:
+                report.overload_retries += 1
+            time.sleep(min(delay, 2.0))
+    raise AssertionError("unreachable")
 
 
 def run_load(
@@ -88,7 +110,7 @@ def run_load(
             )
             submitted = time.perf_counter()
             try:
-                job = client.submit(request, request_id=f"load-{i}")
+                job = _submit_with_retries(client, request, f"load-{i}", report, lock)
                 again = client.submit(request, request_id=f"load-{i}")  # a client's retry
             except grpc.RpcError as error:
                 with lock:

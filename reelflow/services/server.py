@@ -20,12 +20,18 @@ def read_raw_config(path: Path | str | None) -> dict[str, Any]:
 
 
 def start(
-    raw_config: dict[str, Any], *, address: str | None = None, grpc_port: int | None = None
+    raw_config: dict[str, Any],
+    *,
+    address: str | None = None,
+    grpc_port: int | None = None,
+    proxy_location: str | None = None,
 ) -> ServeConfig:
     """Start (or connect to) Ray, start Serve's gRPC proxy and deploy the application.
 
     A local Ray is bound to loopback with token authentication explicitly disabled: nothing
     outside this machine can reach it. A cluster address keeps that cluster's own settings.
+    `proxy_location` ("HeadOnly", "EveryNode", "Disabled") is Serve's; several nodes on one
+    machine need "HeadOnly" (their proxies would share a port).
     """
     if grpc_port is not None:
         raw_config = {**raw_config, "grpc_port": grpc_port}
@@ -58,6 +64,7 @@ def start(
     else:
         ray.init(address=address, namespace=APP_NAME, runtime_env={"env_vars": env})
     serve.start(
+        proxy_location=proxy_location,
         http_options=HTTPOptions(host="127.0.0.1", port=config.http_port),
         grpc_options=gRPCOptions(port=config.grpc_port, grpc_servicer_functions=SERVICER_FUNCTIONS),
     )

@@ -20,6 +20,7 @@ from reelflow.services.jobs.errors import permission_denied, unauthenticated
 from reelflow.services.jobs.settings import AuthSettings
 
 ANONYMOUS = "anonymous"
+UNLIMITED = 2**31 - 1
 _HEX = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
@@ -75,8 +76,8 @@ class ApiKeys:
         self._keys = keys
 
     def authenticate(self, metadata: Iterable[tuple[str, str | bytes]]) -> Principal:
-        if not self.enabled:
-            return Principal(ANONYMOUS, self.default_quota)
+        if not self.enabled:  # one shared identity: only the queue bound applies
+            return Principal(ANONYMOUS, UNLIMITED)
         header = next((v for k, v in metadata if k.lower() == "authorization"), None)
         if header is None:
             raise unauthenticated("missing `authorization: Bearer <key>` metadata")
