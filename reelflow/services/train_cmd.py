@@ -16,6 +16,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--minutes", type=float, default=90.0, help="wall-clock budget")
     parser.add_argument("--pool", type=int, default=1000, help="examples held in memory")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (1 on a busy box)")
     parser.add_argument(
         "--export", action="store_true", help=f"copy the EMA weights to {DEFAULT_CHECKPOINT}"
     )
@@ -25,7 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from reelflow.pipeline.toyworld.train import TrainConfig, Trainer
 
-    trainer = Trainer(TrainConfig(pool=args.pool, seed=args.seed), args.run)
+    trainer = Trainer(TrainConfig(pool=args.pool, seed=args.seed, threads=args.threads), args.run)
     print(f"training from step {trainer.step} for {args.minutes:g} min in {args.run}", flush=True)
 
     def log(record: dict) -> None:
