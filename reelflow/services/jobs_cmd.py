@@ -79,6 +79,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_metrics() -> None:
+    """Prometheus metrics on 127.0.0.1:$REELFLOW_METRICS_PORT (default 8080, as on KubeRay;
+    0 turns it off). A busy port costs the metrics, not the server."""
+    import os
+
+    from reelflow.services import metrics
+
+    port = int(os.environ.get("REELFLOW_METRICS_PORT", "8080"))
+    if port:
+        try:
+            _, bound = metrics.serve_http("127.0.0.1", port)
+            print(f"metrics on http://127.0.0.1:{bound}/metrics", flush=True)
+        except OSError as error:
+            print(f"warning: no metrics endpoint on port {port}: {error}", flush=True)
+
+
 def run_embedded_serve(config_path: Path | None, port: int | None, tls: tuple | None) -> int:
     """Serve the public API from this process until SIGINT/SIGTERM."""
     from reelflow.services.config import load_config
@@ -91,6 +107,7 @@ def run_embedded_serve(config_path: Path | None, port: int | None, tls: tuple | 
         server = await start_embedded(config, port=port, tls=files)
         scheme = "TLS" if files else "plaintext"
         print(f"reelflow (embedded, {scheme}) serving gRPC on 127.0.0.1:{server.port}", flush=True)
+        _serve_metrics()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
