@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps demo test lint format protos bench clean
+.PHONY: setup system-deps demo test lint format protos bench bench-quick clean
 
 setup: system-deps $(STAMP)
 
@@ -39,6 +39,14 @@ format: $(STAMP)
 protos:
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=. --pyi_out=. --grpc_python_out=. \
 	  protos/reelflow/v1/*.proto
+
+# Benchmarks are commands that print tables and write bench/results/*.json, not timed tests
+# (BENCHMARKS.md). The full run takes long; run it on a quiet machine.
+bench: setup
+	$(BIN)/python -m bench.run
+
+bench-quick: setup
+	$(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf $(VENV) demo.mp4 .pytest_cache .ruff_cache

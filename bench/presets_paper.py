@@ -1,0 +1,156 @@
+"""Family 7, production presets on paper: parameters, FLOPs per denoising step and activation
+memory of the 720p, 1080p and 2K presets for a 15 s clip, computed by running the model code
+on the meta device (no weights, no memory), next to published anchors.
+
+FLOPs count every op of one forward with classifier-free guidance as one batch of 2; attention
+is counted analytically and assumed to be a flash kernel (no score matrix in memory).
+Activation memory is the peak of live tensors during one forward, at bf16 (half the fp32
+meta pass), excluding weights and inputs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from bench.common import BenchConfig, Report, Table
+from bench.flops import LiveBytes, forward_flops
+from reelflow.pipeline.presets import Preset, get_preset
+from reelflow.pipeline.stages import audio_network, spatial_network, temporal_network
+
+SECONDS = 15.0
+TEXT_TOKENS = 32  # one shot's prompt tokens (MiniLM pads to the longest prompt)
+H100_BF16_DENSE = 989e12  # FLOP/s, NVIDIA H100 SXM datasheet, dense bf16
+ASSUMED_MFU = 0.4
+ANCHORS = (
+    ("Seedance 1.0", "5 s 1080p video", "41.4 s on one L20 (distilled, published)"),
+    ("Ovi", "5 s 720×720 video + audio", "~83 s on one GPU (published)"),
+    ("MMAudio", "8 s audio", "1.23 s (published)"),
+)
+
+
+def _inputs(preset: Preset, batch: int = 2) -> dict[str, dict[str, torch.Tensor]]:
+    frames = round(SECONDS * preset.fps)
+    samples = round(SECONDS * preset.sample_rate)
+    audio_tokens = -(-samples // preset.audio_codec.hop) + 1
+    c, p = preset.video_codec.channels, preset.video_codec.patch
+    h, w = preset.height // p, preset.width // p
+    bins, dt = preset.audio_codec.bins, preset.spatial.text_dim
+    video = torch.empty(batch, frames, c, h, w)
+    audio = torch.empty(batch, audio_tokens, bins)
+    t = torch.empty(batch)
+    frame_of_token = (torch.arange(audio_tokens) * frames // audio_tokens).long()
+    return {
+        "temporal": {
+            "x": video,
+            "keyframes": video,
+            "audio": audio,
+            "audio_to_frame": torch.empty(frames, audio_tokens),
+            "t": t,
+            "text": torch.empty(batch, frames, TEXT_TOKENS, dt),
+            "text_mask": torch.empty(batch, frames, TEXT_TOKENS, dtype=torch.bool),
+            "pooled": torch.empty(batch, frames, dt),
+        },
+        "audio": {
+            "x": audio,
+            "video": video,
+            "frame_of_token": frame_of_token,
+            "t": t,
+            "text": torch.empty(batch, TEXT_TOKENS, dt),
+            "text_mask": torch.empty(batch, TEXT_TOKENS, dtype=torch.bool),
+            "pooled": torch.empty(batch, audio_tokens, dt),
+        },
+        "spatial": {  # refinement: every frame at once, as SpatialStage.velocity runs it
+            "x": torch.empty(batch * frames, c, h, w),
+            "t": torch.empty(batch * frames),
+            "text": torch.empty(batch * frames, TEXT_TOKENS, dt),
+            "text_mask": torch.empty(batch * frames, TEXT_TOKENS, dtype=torch.bool),
+            "pooled": torch.empty(batch * frames, dt),
+        },
+    }
+
+
+def paper(preset: Preset) -> dict[str, dict[str, float]]:
+    out = {}
+    with torch.device("meta"):
+        networks = {
+            "temporal": temporal_network(preset),
+            "audio": audio_network(preset),
+            "spatial": spatial_network(preset),
+        }
+        inputs = _inputs(preset)
+        for name, net in networks.items():
+            kwargs = inputs[name]
+            with torch.inference_mode():
+                flops = forward_flops(lambda net=net, kwargs=kwargs: net(**kwargs))
+                with LiveBytes() as live:
+                    net(**kwargs)
+            out[name] = {
+                "params": sum(p.numel() for p in net.parameters()),
+                "flops_per_step": flops,
+                "activation_bytes_bf16": live.peak / 2,
+                "input_bytes_bf16": sum(v.numel() * 2 for v in kwargs.values()),
+            }
+    return out
+
+
+def _g(x: float) -> str:
+    return f"{x / 1e9:,.2f} G" if x < 1e12 else f"{x / 1e12:,.1f} T"
+
+
+def run(config: BenchConfig) -> Report:
+    rows, data = [], {}
+    steps = 20  # the presets' default sampler steps
+    began = time.perf_counter()
+    for name in ("720p", "1080p", "2k"):
+        preset = get_preset(name)
+        figures = paper(preset)
+        data[name] = figures
+        for branch, f in figures.items():
+            rows.append(
+                (
+                    f"{name} {preset.width}×{preset.height}",
+                    branch,
+                    f"{f['params'] / 1e9:.2f} B",
+                    f"{f['flops_per_step'] / 1e15:,.1f} PFLOP",
+                    f"{f['activation_bytes_bf16'] / 2**30:,.0f} GiB",
+                )
+            )
+        joint = figures["temporal"]["flops_per_step"] + figures["audio"]["flops_per_step"]
+        refine = figures["spatial"]["flops_per_step"]
+        total = steps * joint + round(steps * 0.3) * refine  # refinement while t < 0.3
+        seconds = total / (H100_BF16_DENSE * ASSUMED_MFU)
+        data[name]["clip_flops_20_steps"] = total
+        data[name]["h100_seconds_at_40pct_mfu"] = seconds
+        rows.append(
+            (
+                f"{name}: 15 s clip, {steps} steps",
+                "all",
+                "",
+                f"{total / 1e18:,.2f} EFLOP",
+                f"≈ {seconds / 60:,.0f} min on one H100 at 40% MFU",
+            )
+        )
+    meta_s = time.perf_counter() - began
+    return Report(
+        family="presets_paper",
+        tables=(
+            Table(
+                f"Production presets on paper, {SECONDS:g} s clips (meta device, CFG batch 2)",
+                ("preset", "branch", "params", "FLOPs per step", "peak activations (bf16)"),
+                tuple(rows),
+                (
+                    "Spatial = refinement velocity of every frame (runs while t < 0.3). "
+                    f"Computed in {meta_s:.0f} s; no GPU was lent to this session, so no real "
+                    "bf16 step was measured.",
+                ),
+            ),
+            Table(
+                "Published anchors (other systems; not measured here)",
+                ("system", "output", "time"),
+                ANCHORS,
+            ),
+        ),
+        data=data,
+    )
