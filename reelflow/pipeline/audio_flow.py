@@ -61,11 +61,17 @@ class AudioFlow(nn.Module):
         tokens = self.embed(x) + sinusoidal(torch.arange(tokens_a).float(), d)  # (B, Ta, d)
         seen = rearrange(video, "b t c (h p) (w q) -> b t (h w) (c p q)", p=p, q=p)
         seen = self.video(seen) + grid_positions(h // p, w // p, d)  # (B, T, N, d)
-        seen = rearrange(seen[:, frame_of_token], "b a n d -> (b a) n d")  # (B Ta, N, d)
+        frames = seen.shape[1]
+        seen = rearrange(seen, "b t n d -> (b t) n d")  # (B T, N, d)
+        # Several audio tokens play under one frame: keys/values are projected once per frame
+        # and the projection's rows are gathered per audio token (same numbers, ~hop x fewer
+        # FLOPs than projecting a per-token copy of the frame).
+        rows = (torch.arange(b)[:, None] * frames + frame_of_token[None, :]).flatten()  # (B Ta)
         cond = self.time(t)[:, None, :] + self.pooled(pooled)  # (B, Ta, d)
         text, text_mask = self.context(text, text_mask, {"sound": pair(sound, sound_mask)})
         for block, norm, watch in zip(self.blocks, self.norms, self.watch, strict=True):
             tokens = block(tokens, cond, text, text_mask)
             query = rearrange(norm(tokens), "b a d -> (b a) 1 d")
-            tokens = tokens + rearrange(watch(query, seen), "(b a) 1 d -> b a d", b=b)
+            k, v = watch.split_kv(watch.kv(seen)[rows])  # (B Ta, H, N, d/H)
+            tokens = tokens + rearrange(watch.attend(query, k, v), "(b a) 1 d -> b a d", b=b)
         return self.final(tokens, cond)

@@ -59,11 +59,26 @@ class Attention(nn.Module):
         self, x: torch.Tensor, context: torch.Tensor | None = None, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
         """x (B, N, dim), context (B, L, ctx), mask (B, L) bool: True = attend."""
-        context = x if context is None else context
+        k, v = self.keys_values(x if context is None else context)
+        return self.attend(x, k, v, mask)
+
+    def keys_values(self, context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """context (B, L, ctx) -> k, v (B, H, L, d/H)."""
+        return self.split_kv(self.kv(context))
+
+    def split_kv(self, kv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The kv projection (B, L, 2 dim) -> k, v (B, H, L, d/H). Separate so a context that
+        many queries share can be projected once and its rows reused (see AudioFlow)."""
+        b, length, _ = kv.shape
+        k, v = kv.view(b, length, 2, self.heads, -1).unbind(2)
+        return k.transpose(1, 2), v.transpose(1, 2)
+
+    def attend(
+        self, x: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """x (B, N, dim) queries over k, v (B, H, L, d/H), mask (B, L) -> (B, N, dim)."""
         b, n, d = x.shape
         q = self.q(x).view(b, n, self.heads, -1).transpose(1, 2)  # (B, H, N, d/H)
-        k, v = self.kv(context).view(b, context.shape[1], 2, self.heads, -1).unbind(2)
-        k, v = k.transpose(1, 2), v.transpose(1, 2)  # (B, H, L, d/H)
         attn_mask = None if mask is None else mask[:, None, None, :]
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)  # (B, H, N, d/H)
         return self.out(y.transpose(1, 2).reshape(b, n, d))
