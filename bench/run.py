@@ -24,6 +24,7 @@ FAMILIES = {
     "transport": "bench.transport",
     "roofline": "bench.roofline",
     "presets_paper": "bench.presets_paper",
+    "speedups": "bench.speedups",
 }
 
 

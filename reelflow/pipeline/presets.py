@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reelflow.pipeline.codecs import AudioCodecConfig, VideoCodecConfig
 
@@ -34,12 +34,21 @@ class SamplerDefaults:
     )
     refine_below: float = 0.3  # spatial refinement runs for t < refine_below
     refine_weight: float = 0.3  # merge weight lambda in v + lambda (vs - v)
+    # Draft mode: few steps, shifted towards high noise where the coarse layout and motion are
+    # decided (SD3 eq. 23); what the draft preset variants sample with.
+    draft_steps: int = 6
+    draft_shift: float = 3.0
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.guidance < 1.0 or self.shift <= 0:
             raise ValueError("steps >= 1, guidance >= 1 and shift > 0 are required")
         if not 0.0 <= self.refine_weight <= 1.0:
             raise ValueError(f"refine_weight must be in [0, 1], got {self.refine_weight}")
+        if self.draft_steps < 1 or self.draft_shift <= 0:
+            raise ValueError("draft_steps >= 1 and draft_shift > 0 are required")
+
+    def as_draft(self) -> SamplerDefaults:
+        return replace(self, steps=self.draft_steps, shift=self.draft_shift)
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,14 @@ PRESETS: dict[str, Preset] = {
         audio_codec=AudioCodecConfig(hop=960, bins=256),
     ),
 }
+
+
+def draft(preset: Preset) -> Preset:
+    """The same networks (the same checkpoint loads) sampled in draft mode."""
+    return replace(preset, name=f"{preset.name}-draft", sampler=preset.sampler.as_draft())
+
+
+PRESETS["tiny-draft"] = draft(PRESETS["tiny"])
 
 
 def get_preset(name: str) -> Preset:

@@ -30,12 +30,17 @@ class GenerationOptions:
     shift: float
     refine_below: float  # spatial refinement runs while t < refine_below (0 turns it off)
     refine_weight: float
+    # Step caching (opt-in, approximate): reuse the previous step's velocities while the
+    # latents moved less than this relative L1 distance since they were last computed.
+    cache_threshold: float = 0.0
 
     def __post_init__(self) -> None:
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
         if self.guidance < 1.0:
             raise ValueError(f"guidance must be >= 1, got {self.guidance}")
+        if self.cache_threshold < 0.0:
+            raise ValueError(f"cache_threshold must be >= 0, got {self.cache_threshold}")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Progress:
 class GenerationResult:
     mp4: bytes
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    steps_reused: int = 0  # denoising steps whose velocities came from the step cache
 
 
 class Stages(Protocol):
@@ -126,6 +132,48 @@ def pinned_frames(cond: Conditioning, frames: int) -> dict[int, torch.Tensor]:
     return {frame: latent.float() for frame, latent in pins.items() if latent.numel()}
 
 
+class StepCache:
+    """TeaCache-style step skipping at the level of the joint loop (Liu et al. 2024, "Timestep
+    Embedding Tells: It's Time to Cache for Video Diffusion Models"): when the latents moved
+    little since the branches last ran, their velocities barely change, so the previous ones
+    are reused. The decision uses the relative L1 distance of the inputs (video and audio
+    averaged) to those of the last computed step. The first and last steps are always
+    computed, and so is any step where spatial refinement switches on. Threshold 0 = off: the
+    loop is then exactly the uncached one. The stages stay stateless; this lives in the loop.
+    """
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self.inputs: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.velocities: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.refine = False
+        self.reused = 0
+
+    def lookup(
+        self, step: int, steps: int, xv: torch.Tensor, xa: torch.Tensor, refine: bool
+    ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        if self.threshold <= 0 or self.inputs is None or self.velocities is None:
+            return None
+        if step == steps - 1 or refine != self.refine:
+            return None
+        ref_v, ref_a = self.inputs
+        distance = 0.5 * (_relative_l1(xv, ref_v) + _relative_l1(xa, ref_a))
+        if distance >= self.threshold:
+            return None
+        self.reused += 1
+        return self.velocities
+
+    def store(
+        self, xv: torch.Tensor, xa: torch.Tensor, vv: torch.Tensor, va: torch.Tensor, refine: bool
+    ) -> None:
+        if self.threshold > 0:
+            self.inputs, self.velocities, self.refine = (xv, xa), (vv, va), refine
+
+
+def _relative_l1(x: torch.Tensor, reference: torch.Tensor) -> float:
+    return float((x - reference).abs().mean() / reference.abs().mean().clamp(min=1e-12))
+
+
 async def generate(
     plan: Plan,
     options: GenerationOptions,
@@ -157,7 +205,17 @@ async def generate(
     xv = video_noise.clone()
     xa = to_wire(seeded_noise(audio_shape, options.seed, AUDIO_NOISE_STREAM)).float()
     times = timesteps(options.steps, options.shift)
+    cache = StepCache(options.cache_threshold)
     for step, (t, t_next) in enumerate(itertools.pairwise(times)):
+        refine = t < options.refine_below and options.refine_weight > 0
+        reused = cache.lookup(step, options.steps, xv, xa, refine)
+        if reused is not None:
+            vv, va = reused
+            xv, xa = euler_step(xv, vv, t, t_next), euler_step(xa, va, t, t_next)
+            for frame, latent in pins.items():
+                xv[frame] = interpolate(latent, video_noise[frame], t_next)
+            clock.report("denoising", step + 1, options.steps)
+            continue
         wire_v, wire_a = to_wire(xv), to_wire(xa)
         branches = [
             clock.timed(
@@ -166,7 +224,6 @@ async def generate(
             ),
             clock.timed("audio", stages.audio_velocity(wire_a, wire_v, t, cond, options.guidance)),
         ]
-        refine = t < options.refine_below and options.refine_weight > 0
         if refine:
             branches.append(
                 clock.timed("spatial", stages.spatial_velocity(wire_v, t, cond, options.guidance))
@@ -175,6 +232,7 @@ async def generate(
         vv, va = velocities[0].float(), velocities[1].float()
         if refine:
             vv = merge(vv, velocities[2].float(), options.refine_weight)
+        cache.store(xv, xa, vv, va, refine)
         xv, xa = euler_step(xv, vv, t, t_next), euler_step(xa, va, t, t_next)
         for frame, latent in pins.items():  # replacement sampling keeps pinned frames on path
             xv[frame] = interpolate(latent, video_noise[frame], t_next)
@@ -187,4 +245,4 @@ async def generate(
         ),
     )
     clock.report("muxing", 1, 1)
-    return GenerationResult(mp4=mp4, stage_seconds=clock.seconds)
+    return GenerationResult(mp4=mp4, stage_seconds=clock.seconds, steps_reused=cache.reused)

@@ -6,6 +6,8 @@ both paths, so embedded and served runs compute bit-identical results.
 from __future__ import annotations
 
 import itertools
+import threading
+from collections import OrderedDict
 from functools import partial
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from reelflow.pipeline.reference_tokens import encode_references, token_dims
 from reelflow.pipeline.sampling import euler_step, guided_velocity, seeded_noise, timesteps
 from reelflow.pipeline.spatial_dit import SpatialDiT
 from reelflow.pipeline.temporal_rayflow import TemporalRayFlow
-from reelflow.pipeline.text_encoder import TextEncoder
+from reelflow.pipeline.text_encoder import TextEmbedding, TextEncoder
 from reelflow.pipeline.weights import load_weights
 
 WIRE_DTYPE = torch.float16
@@ -69,18 +71,39 @@ def audio_network(preset: Preset) -> AudioFlow:
 
 
 class PromptEncoderStage:
-    def __init__(self, preset: Preset):
+    def __init__(self, preset: Preset, cache_size: int = 256):
         pin_threads()
         self.preset = preset
         self.encoder = TextEncoder()
         self.null = self.encoder.encode([""])
+        # Repeated prompts (retries, seeds, drafts then finals) skip the text model: an LRU
+        # keyed by the shot texts, which is all the embedding depends on (padding included).
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, ...], TextEmbedding] = OrderedDict()
+        self._lock = threading.Lock()  # a replica may run several encode calls in threads
+        self.hits = self.misses = 0
+
+    def text(self, texts: tuple[str, ...]) -> TextEmbedding:
+        with self._lock:
+            cached = self._cache.get(texts)
+            if cached is not None:
+                self._cache.move_to_end(texts)
+                self.hits += 1
+                return cached
+            self.misses += 1
+        embedding = self.encoder.encode(list(texts))
+        with self._lock:
+            self._cache[texts] = embedding
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return embedding
 
     def encode(self, plan: Plan) -> Conditioning:
-        text = self.encoder.encode([shot.text for shot in plan.shots])
+        text = self.text(tuple(shot.text for shot in plan.shots))
         refs = encode_references(plan, self.preset)
         return Conditioning(
             text_tokens=to_wire(text.tokens),
-            text_mask=text.mask,
+            text_mask=text.mask.clone(),  # the cached mask must not be shared with callers
             text_pooled=to_wire(text.pooled),
             null_tokens=to_wire(self.null.tokens),
             null_mask=self.null.mask,
