@@ -166,7 +166,7 @@ def test_full_queue_is_resource_exhausted_with_retry_info_then_expiry(local_stag
         client.cancel(blocker.job_id)
 
 
-def test_deadline_fails_the_job_with_deadline_exceeded(client):
+def test_deadline_fails_the_job_with_deadline_exceeded(served, client):
     job = client.submit(request(steps=200, deadline_s=1.0))
     final = client.wait(job.job_id, timeout_s=60)
     assert final.state == pb.JOB_STATE_FAILED and final.failure_code == "DEADLINE_EXCEEDED"
