@@ -22,8 +22,10 @@ PROMPT = "[0-1s] a red ball bouncing, a beep [1-2s] wide shot of the ball, quiet
 
 
 @pytest.fixture(scope="module")
-def served():
-    raw = {**server.read_raw_config(None), "checkpoint": "none"}
+def served(tmp_path_factory):
+    raw = server.read_raw_config(None)
+    store = str(tmp_path_factory.mktemp("jobs"))
+    raw |= {"checkpoint": "none", "jobs": raw["jobs"] | {"store_dir": store}}
     config = server.start(raw, grpc_port=free_port())
     try:
         import ray

@@ -29,8 +29,10 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def address():
-    raw = {**server.read_raw_config(None), "checkpoint": "none"}
+def address(tmp_path_factory):
+    raw = server.read_raw_config(None)
+    store = str(tmp_path_factory.mktemp("jobs"))
+    raw |= {"checkpoint": "none", "jobs": raw["jobs"] | {"store_dir": store}}
     config = server.start(raw, grpc_port=free_port())
     try:
         yield f"127.0.0.1:{config.grpc_port}"
