@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.allocator import allocator_ab
 from bench.common import BenchConfig, Report, Stats, Table, measure, ratio
 from bench.quality import (
     cached,
@@ -144,8 +145,9 @@ def run(config: BenchConfig) -> Report:
     cache_table = prompt_cache(stages, config.repeats)
     modes_table, modes = sampling_modes(stages, config)
     quality_table, judged = quality(stages, checkpoint, step, config)
+    heap_table, heap = allocator_ab(config)
     return Report(
         family="speedups",
-        tables=(cache_table, modes_table, quality_table),
-        data={"modes": modes, "quality": judged},
+        tables=(heap_table, cache_table, modes_table, quality_table),
+        data={"modes": modes, "quality": judged, "heap": heap},
     )

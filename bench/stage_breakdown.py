@@ -54,7 +54,10 @@ def run(config: BenchConfig) -> Report:
         "spatial (DiT) velocity, refine steps": lambda: stages.spatial.velocity(
             inputs.xv, 0.5, cond, o.guidance
         ),
-        "prompt encoding (once)": lambda: stages.encoder.encode(plan),
+        "prompt encoding (once, cache miss)": lambda: (
+            stages.encoder._cache.clear(),
+            stages.encoder.encode(plan),
+        ),
         "latent decode (once)": lambda: (
             muxer.video_codec.decode(inputs.xv.float()),
             muxer.audio_codec.decode(inputs.xa.float(), plan.num_samples),
