@@ -8,10 +8,12 @@ import json
 import subprocess
 import sys
 
-from bench.common import BenchConfig, Stats, Table, ratio
+from bench.common import BenchConfig, Report, Stats, Table, ratio
 
 CHILD = """
-import json, resource, sys
+import json, sys
+from pathlib import Path
+Path("/proc/self/clear_refs").write_text("5")  # peak RSS from here, not the forked parent's
 import reelflow.pipeline.stages as stages
 if sys.argv[1] == "default":
     stages.keep_heap_warm = lambda: None  # glibc defaults: fresh mmaps for large tensors
@@ -25,7 +27,9 @@ out = {
                                                      o.guidance), 5).median,
     "audio": measure(lambda: st.audio.velocity(inp.xa, inp.xv, 0.5, c, o.guidance), 5).median,
     "request": measure(lambda: run_embedded(st, request(int(sys.argv[2]))), 3).median,
-    "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "max_rss_mib": int(next(line.split()[1] for line in
+                            Path("/proc/self/status").read_text().splitlines()
+                            if line.startswith("VmHWM:"))) / 1024,
 }
 print(json.dumps(out))
 """
@@ -66,3 +70,8 @@ def allocator_ab(config: BenchConfig) -> tuple[Table, dict]:
         ),
         data,
     )
+
+
+def run(config: BenchConfig) -> Report:
+    table, data = allocator_ab(config)
+    return Report(family="allocator", tables=(table,), data=data)

@@ -4,6 +4,8 @@ embedded/served output) and at the batch a stage runs (CFG pair) and a step-batc
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from bench.common import BenchConfig, Report, Stats, Table, measure
@@ -60,7 +62,7 @@ _SHARED = {"audio_to_frame", "frame_of_token"}  # per-clip index tensors, not ba
 
 def run(config: BenchConfig) -> Report:
     repeats = config.repeats
-    threads_all = torch.get_num_threads()
+    threads_all = os.cpu_count() or 1  # earlier families may have pinned this process
     peak_all, n_all = matmul_peak(threads_all, repeats)
     stages = local_stages()  # pins INTRA_OP_THREADS
     peak, n_peak = matmul_peak(INTRA_OP_THREADS, repeats)

@@ -9,7 +9,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.allocator import allocator_ab
 from bench.common import BenchConfig, Report, Stats, Table, measure, ratio
 from bench.quality import (
     cached,
@@ -145,9 +144,8 @@ def run(config: BenchConfig) -> Report:
     cache_table = prompt_cache(stages, config.repeats)
     modes_table, modes = sampling_modes(stages, config)
     quality_table, judged = quality(stages, checkpoint, step, config)
-    heap_table, heap = allocator_ab(config)
     return Report(
         family="speedups",
-        tables=(heap_table, cache_table, modes_table, quality_table),
-        data={"modes": modes, "quality": judged, "heap": heap},
+        tables=(cache_table, modes_table, quality_table),
+        data={"modes": modes, "quality": judged},
     )
