@@ -55,6 +55,9 @@ def run(config: BenchConfig) -> Report:
         )
         data["levels"][jobs] = {"wall_s": wall, "throughput_vs_sequential": speedup}
     batching = step_batching_present()
+    from reelflow.services import server
+
+    workers = server.read_raw_config(None).get("jobs", {}).get("workers", "?")
     data["step_batching"] = batching
     return Report(
         family="concurrency",
@@ -66,7 +69,8 @@ def run(config: BenchConfig) -> Report:
                 tuple(rows),
                 (
                     f"One job alone: {single.s()} s. 'vs one after another' = N × single / wall."
-                    " Target: 8 jobs with step batching ≥ 2×.",
+                    " Target: 8 jobs with step batching ≥ 2×. The Orchestrator runs "
+                    f"{workers} jobs at once (serve_config.yaml jobs.workers); more wait queued.",
                 ),
             ),
         ),
