@@ -51,7 +51,7 @@ class AudioFlow(nn.Module):
         sound: torch.Tensor | None = None,
         sound_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """x (B, Ta, Ca); video (B, T, C, h, w); frame_of_token (Ta,) int64; t (B,);
+        """x (B, Ta, Ca); video (B, T, C, h, w); frame_of_token (Ta,) or (B, Ta) int64; t (B,);
         text (B, S*L, Dt) all shots' tokens, text_mask (B, S*L); pooled (B, Ta, Dt) of each
         token's shot; sound (B, Ns, Ca) reference-audio tokens with sound_mask (B, Ns).
         Returns the velocity (B, Ta, Ca)."""
@@ -66,7 +66,7 @@ class AudioFlow(nn.Module):
         # Several audio tokens play under one frame: keys/values are projected once per frame
         # and the projection's rows are gathered per audio token (same numbers, ~hop x fewer
         # FLOPs than projecting a per-token copy of the frame).
-        rows = (torch.arange(b)[:, None] * frames + frame_of_token[None, :]).flatten()  # (B Ta)
+        rows = (torch.arange(b)[:, None] * frames + frame_of_token).flatten()  # (B Ta)
         cond = self.time(t)[:, None, :] + self.pooled(pooled)  # (B, Ta, d)
         text, text_mask = self.context(text, text_mask, {"sound": pair(sound, sound_mask)})
         for block, norm, watch in zip(self.blocks, self.norms, self.watch, strict=True):

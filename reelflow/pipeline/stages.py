@@ -9,7 +9,6 @@ import ctypes
 import itertools
 import threading
 from collections import OrderedDict
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -207,31 +206,36 @@ class TemporalStage:
         keyframes: torch.Tensor,
         guidance: float,
     ) -> torch.Tensor:
-        """xv (T, C, h, w), xa (Ta, Ca), keyframes (S, C, h, w) -> velocity (T, C, h, w)."""
-        frames = cond.shot_of_frame
-        hop = self.preset.audio_codec.hop
+        """xv (T, C, h, w), xa (Ta, Ca), keyframes (S, C, h, w) -> velocity (T, C, h, w).
+
+        Runs over overlapping windows of `temporal_window` frames (one batched forward) and
+        blends them, so every frame sees positions the branch was trained on."""
+        total = xv.shape[0]
+        starts = window_starts(total, self.preset.temporal_window)
+        frames = torch.stack(
+            [torch.arange(s, s + min(total, self.preset.temporal_window)) for s in starts]
+        )
+        shots = cond.shot_of_frame[frames]  # (W, F)
         token_frames = frame_of_audio_token(
-            xa.shape[0], xv.shape[0], hop, cond.fps, cond.sample_rate
+            xa.shape[0], total, self.preset.audio_codec.hop, cond.fps, cond.sample_rate
         )
-        model = partial(
-            self.model, audio_to_frame=audio_to_frame_weights(token_frames, xv.shape[0])
-        )
+        audio_to_frame = audio_to_frame_weights(token_frames, total)[frames]  # (W, F, Ta)
+        windows = len(starts)
         null = cond.unconditional()
         v = guided_velocity(
-            model,
+            self.model,
             guidance,
             shared={
-                "x": xv.float()[None],
-                "keyframes": keyframes.float()[frames][None],
-                "audio": xa.float()[None],
-                "t": _batch_t(t, 1),
+                "x": xv.float()[frames],
+                "keyframes": keyframes.float()[shots],
+                "audio": xa.float()[None].expand(windows, -1, -1),
+                "audio_to_frame": audio_to_frame,
+                "t": _batch_t(t, windows),
             },
-            cond={name: value[None] for name, value in _text(cond, frames).items()}
-            | cond.reference_inputs(("appearance", "motion")),
-            uncond={name: value[None] for name, value in _text(null, frames).items()}
-            | null.reference_inputs(("appearance", "motion")),
+            cond=_text(cond, shots) | _refs(cond, ("appearance", "motion"), windows),
+            uncond=_text(null, shots) | _refs(null, ("appearance", "motion"), windows),
         )
-        return to_wire(v[0])
+        return to_wire(blend(v, frames, total))
 
 
 class AudioStage:
@@ -245,22 +249,32 @@ class AudioStage:
     def velocity(
         self, xa: torch.Tensor, xv: torch.Tensor, t: float, cond: Conditioning, guidance: float
     ) -> torch.Tensor:
-        """xa (Ta, Ca), xv (T, C, h, w) at the same noise level -> velocity (Ta, Ca)."""
-        hop = self.preset.audio_codec.hop
+        """xa (Ta, Ca), xv (T, C, h, w) at the same noise level -> velocity (Ta, Ca), over
+        overlapping windows of `audio_window` latent frames (one batched forward), blended."""
+        total = xa.shape[0]
         token_frames = frame_of_audio_token(
-            xa.shape[0], xv.shape[0], hop, cond.fps, cond.sample_rate
+            total, xv.shape[0], self.preset.audio_codec.hop, cond.fps, cond.sample_rate
         )
-        shot_of_token = cond.shot_of_frame[token_frames]
-        model = partial(self.model, frame_of_token=token_frames)
+        starts = window_starts(total, self.preset.audio_window)
+        tokens = torch.stack(
+            [torch.arange(s, s + min(total, self.preset.audio_window)) for s in starts]
+        )
+        shot_of_token = cond.shot_of_frame[token_frames[tokens]]  # (W, A)
+        windows = len(starts)
         null = cond.unconditional()
         v = guided_velocity(
-            model,
+            self.model,
             guidance,
-            shared={"x": xa.float()[None], "video": xv.float()[None], "t": _batch_t(t, 1)},
-            cond=_all_shots(cond, shot_of_token) | cond.reference_inputs(("sound",)),
-            uncond=_all_shots(null, shot_of_token) | null.reference_inputs(("sound",)),
+            shared={
+                "x": xa.float()[tokens],
+                "video": xv.float()[None].expand(windows, *xv.shape),
+                "frame_of_token": token_frames[tokens],
+                "t": _batch_t(t, windows),
+            },
+            cond=_all_shots(cond, shot_of_token) | _refs(cond, ("sound",), windows),
+            uncond=_all_shots(null, shot_of_token) | _refs(null, ("sound",), windows),
         )
-        return to_wire(v[0])
+        return to_wire(blend(v, tokens, total))
 
 
 class MuxerStage:
@@ -294,9 +308,37 @@ def _refs(cond: Conditioning, kinds: tuple[str, ...], batch: int) -> dict[str, t
 
 
 def _all_shots(cond: Conditioning, shot_of_token: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Audio-branch text: every shot's tokens as one context, each token's shot as adaLN input."""
+    """Audio-branch text: every shot's tokens as one context, each token's shot as adaLN input.
+    shot_of_token (W, A) -> a batch of W windows."""
+    windows = shot_of_token.shape[0]
     return {
-        "text": cond.text_tokens.float().flatten(0, 1)[None],
-        "text_mask": cond.text_mask.flatten()[None],
-        "pooled": cond.text_pooled.float()[shot_of_token][None],
+        "text": cond.text_tokens.float().flatten(0, 1)[None].expand(windows, -1, -1),
+        "text_mask": cond.text_mask.flatten()[None].expand(windows, -1),
+        "pooled": cond.text_pooled.float()[shot_of_token],
     }
+
+
+def window_starts(total: int, size: int) -> list[int]:
+    """Starts of windows of `size` covering [0, total), overlapping by half; one if it fits."""
+    if size <= 0 or total <= size:
+        return [0]
+    starts = list(range(0, total - size + 1, max(1, size // 2)))
+    if starts[-1] != total - size:
+        starts.append(total - size)
+    return starts
+
+
+def blend(outputs: torch.Tensor, index: torch.Tensor, total: int) -> torch.Tensor:
+    """Overlap-add windowed outputs (W, F, ...) at rows `index` (W, F) into (total, ...), with
+    triangular weights so each window fades out at its edges (no seam at a window boundary)."""
+    if outputs.shape[0] == 1 and index.shape[1] == total:
+        return outputs[0]
+    size = index.shape[1]
+    ramp = torch.minimum(torch.arange(1, size + 1), torch.arange(size, 0, -1)).float()
+    weights = ramp.expand(index.shape).reshape(-1)
+    shape = (total, *outputs.shape[2:])
+    summed = torch.zeros(shape).index_add_(
+        0, index.reshape(-1), outputs.flatten(0, 1) * weights.view(-1, *[1] * (outputs.ndim - 2))
+    )
+    norm = torch.zeros(total).index_add_(0, index.reshape(-1), weights)
+    return summed / norm.view(-1, *[1] * (outputs.ndim - 2))

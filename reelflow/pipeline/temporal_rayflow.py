@@ -67,8 +67,9 @@ class TemporalRayFlow(nn.Module):
         motion: torch.Tensor | None = None,
         motion_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """x, keyframes (B, T, C, h, w); audio (B, Ta, Ca); audio_to_frame (T, Ta) averaging
-        weights; t (B,); text (B, T, L, Dt), text_mask (B, T, L), pooled (B, T, Dt) per frame;
+        """x, keyframes (B, T, C, h, w); audio (B, Ta, Ca); audio_to_frame (T, Ta) or (B, T, Ta)
+        averaging weights; t (B,); text (B, T, L, Dt), text_mask (B, T, L), pooled (B, T, Dt)
+        per frame;
         appearance (B, Na, Da) and motion (B, Nm, Dm) reference tokens with their masks.
         Returns the velocity (B, T, C, h, w)."""
         p, d = self.config.patch, self.config.dim
@@ -79,7 +80,8 @@ class TemporalRayFlow(nn.Module):
         )
         tokens = self.embed(tokens) + grid_positions(h // p, w // p, d)  # (B, T, N, d)
         tokens = tokens + sinusoidal(torch.arange(frames).float(), d)[None, :, None, :]
-        sound = torch.einsum("ft,btd->bfd", audio_to_frame, self.audio(audio))  # (B, T, d)
+        weights = audio_to_frame.expand(b, *audio_to_frame.shape[-2:])  # (B, T, Ta)
+        sound = torch.einsum("bft,btd->bfd", weights, self.audio(audio))  # (B, T, d)
         tokens = tokens + sound[:, :, None, :]
         cond = self.time(t)[:, None, :] + self.pooled(pooled)  # (B, T, d)
         cond_space = rearrange(cond, "b t d -> (b t) 1 d")
