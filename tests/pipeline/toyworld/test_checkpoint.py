@@ -1,0 +1,43 @@
+"""The shipped checkpoint: it loads into every branch and its output follows the prompt."""
+
+import asyncio
+
+import pytest
+
+from reelflow.pipeline.embedded import LocalStages
+from reelflow.pipeline.request import GenerationRequest, prepare
+from reelflow.pipeline.schedule import generate
+from reelflow.pipeline.toyworld.evaluate import evaluate_mp4
+from reelflow.pipeline.toyworld.prompts import prompt_text
+from reelflow.pipeline.toyworld.spec import ClipSpec, ShotSpec
+from reelflow.pipeline.weights import DEFAULT_CHECKPOINT
+
+
+@pytest.fixture(scope="module")
+def trained(tiny):
+    assert DEFAULT_CHECKPOINT.is_file(), "the checkpoint ships with the repository"
+    stages = LocalStages(tiny, DEFAULT_CHECKPOINT)
+    assert stages.trained
+    return stages
+
+
+def test_the_checkpoint_is_small_fp16_and_complete(trained):
+    assert DEFAULT_CHECKPOINT.stat().st_size <= 30 * 1024 * 1024
+
+
+@pytest.mark.parametrize("colour", ["red", "blue"])
+def test_a_coloured_circle_comes_out_in_that_colour(trained, tiny, colour):
+    spec = ClipSpec(
+        subject="circle",
+        colour=colour,
+        action="still",
+        audio="hum",
+        shots=(ShotSpec(0, 2, framing="close-up"),),
+        seed=1,
+        fps=8,
+    )
+    request = GenerationRequest(prompt_text(spec), duration_s=2.0, fps=8, seed=0, steps=12)
+    prepared = prepare(request, tiny)
+    mp4 = asyncio.run(generate(prepared.plan, prepared.options, trained, tiny)).mp4
+    scores = evaluate_mp4(mp4, spec)
+    assert scores.colour == colour, (scores.colour, request.prompt)
