@@ -211,16 +211,13 @@ class TemporalStage:
         Runs over overlapping windows of `temporal_window` frames (one batched forward) and
         blends them, so every frame sees positions the branch was trained on."""
         total = xv.shape[0]
-        starts = window_starts(total, self.preset.temporal_window)
-        frames = torch.stack(
-            [torch.arange(s, s + min(total, self.preset.temporal_window)) for s in starts]
-        )
+        frames = window_index(total, self.preset.temporal_window)  # (W, F)
         shots = cond.shot_of_frame[frames]  # (W, F)
         token_frames = frame_of_audio_token(
             xa.shape[0], total, self.preset.audio_codec.hop, cond.fps, cond.sample_rate
         )
         audio_to_frame = audio_to_frame_weights(token_frames, total)[frames]  # (W, F, Ta)
-        windows = len(starts)
+        windows = frames.shape[0]
         null = cond.unconditional()
         v = guided_velocity(
             self.model,
@@ -255,12 +252,9 @@ class AudioStage:
         token_frames = frame_of_audio_token(
             total, xv.shape[0], self.preset.audio_codec.hop, cond.fps, cond.sample_rate
         )
-        starts = window_starts(total, self.preset.audio_window)
-        tokens = torch.stack(
-            [torch.arange(s, s + min(total, self.preset.audio_window)) for s in starts]
-        )
+        tokens = window_index(total, self.preset.audio_window)  # (W, A)
         shot_of_token = cond.shot_of_frame[token_frames[tokens]]  # (W, A)
-        windows = len(starts)
+        windows = tokens.shape[0]
         null = cond.unconditional()
         v = guided_velocity(
             self.model,
@@ -326,6 +320,12 @@ def window_starts(total: int, size: int) -> list[int]:
     if starts[-1] != total - size:
         starts.append(total - size)
     return starts
+
+
+def window_index(total: int, size: int) -> torch.Tensor:
+    """(windows, length) row indices of the windows `window_starts` gives."""
+    length = min(total, size) if size > 0 else total
+    return torch.stack([torch.arange(s, s + length) for s in window_starts(total, size)])
 
 
 def blend(outputs: torch.Tensor, index: torch.Tensor, total: int) -> torch.Tensor:
