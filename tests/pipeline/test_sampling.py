@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 import torch
 
@@ -14,7 +16,7 @@ from reelflow.pipeline.sampling import (
 
 def integrate(x, velocity, steps, shift=1.0):
     times = timesteps(steps, shift)
-    for t, t_next in zip(times[:-1], times[1:], strict=True):
+    for t, t_next in itertools.pairwise(times):
         x = euler_step(x, velocity(x, t), t, t_next)
     return x
 
@@ -22,7 +24,7 @@ def integrate(x, velocity, steps, shift=1.0):
 def test_timesteps_run_from_noise_to_data_and_shift_spends_more_at_high_noise():
     plain, shifted = timesteps(10), timesteps(10, shift=3.0)
     assert plain[0] == shifted[0] == 1.0 and plain[-1] == shifted[-1] == 0.0
-    assert all(a > b for a, b in zip(plain, plain[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(plain))
     assert all(s >= p for s, p in zip(shifted, plain, strict=True))
     assert shifted[5] > plain[5]
     with pytest.raises(ValueError):

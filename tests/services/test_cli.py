@@ -7,8 +7,22 @@ from tests.conftest import assert_valid_mp4
 def test_generate_embedded_writes_an_mp4(tmp_path, capsys):
     out = tmp_path / "clip.mp4"
     code = main(
-        ["generate", "[0-1s] a red circle [1-2s] wide shot, a hum", "-o", str(out)]
-        + ["--steps", "2", "--seed", "3", "--size", "32x32", "--fps", "8", "--checkpoint", "none"]
+        [
+            "generate",
+            "[0-1s] a red circle [1-2s] wide shot, a hum",
+            "-o",
+            str(out),
+            "--steps",
+            "2",
+            "--seed",
+            "3",
+            "--size",
+            "32x32",
+            "--fps",
+            "8",
+            "--checkpoint",
+            "none",
+        ]
     )
     assert code == 0
     assert_valid_mp4(out, seconds=2.0, fps=8, width=32, height=32, sample_rate=16000)

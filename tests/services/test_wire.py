@@ -72,6 +72,6 @@ def test_conditioning_round_trip(local_stages):
     cond = local_stages.encoder.encode(plan)
     back = cond_from_proto(cond_to_proto(cond))
     names = ("text_tokens", "text_mask", "text_pooled", "null_tokens", "shot_of_frame", "motion")
-    for name in names + ("appearance", "sound", "first_frame", "last_frame"):
+    for name in (*names, "appearance", "sound", "first_frame", "last_frame"):
         assert torch.equal(getattr(back, name), getattr(cond, name))
     assert back.shot_of_frame.tolist() == [0] * 8 + [1] * 8

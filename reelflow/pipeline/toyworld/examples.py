@@ -64,4 +64,3 @@ class ExampleMaker:
             cond=cond,
             keyframe_of_frame=starts[cond.shot_of_frame],
         )
-
