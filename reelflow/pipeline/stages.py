@@ -216,7 +216,13 @@ class TemporalStage:
         token_frames = frame_of_audio_token(
             xa.shape[0], total, self.preset.audio_codec.hop, cond.fps, cond.sample_rate
         )
-        audio_to_frame = audio_to_frame_weights(token_frames, total)[frames]  # (W, F, Ta)
+        # each window reads only the audio tokens under its frames, so cost stays linear
+        # tokens are in frame order: those under frames [a, b] are one contiguous run
+        low = torch.searchsorted(token_frames, frames[:, 0].contiguous())
+        high = torch.searchsorted(token_frames, frames[:, -1].contiguous(), right=True) - 1
+        tokens = spans(low, high, xa.shape[0])  # (W, A)
+        weights = audio_to_frame_weights(token_frames, total)  # (T, Ta)
+        audio_to_frame = weights[frames[:, :, None], tokens[:, None, :]]  # (W, F, A)
         windows = frames.shape[0]
         null = cond.unconditional()
         v = guided_velocity(
@@ -225,7 +231,7 @@ class TemporalStage:
             shared={
                 "x": xv.float()[frames],
                 "keyframes": keyframes.float()[shots],
-                "audio": xa.float()[None].expand(windows, -1, -1),
+                "audio": xa.float()[tokens],
                 "audio_to_frame": audio_to_frame,
                 "t": _batch_t(t, windows),
             },
@@ -254,6 +260,9 @@ class AudioStage:
         )
         tokens = window_index(total, self.preset.audio_window)  # (W, A)
         shot_of_token = cond.shot_of_frame[token_frames[tokens]]  # (W, A)
+        # each window watches only the frames its tokens play under, so cost stays linear
+        played = token_frames[tokens]  # (W, A), non-decreasing along A
+        frames = spans(played[:, 0], played[:, -1], xv.shape[0])  # (W, F)
         windows = tokens.shape[0]
         null = cond.unconditional()
         v = guided_velocity(
@@ -261,8 +270,8 @@ class AudioStage:
             guidance,
             shared={
                 "x": xa.float()[tokens],
-                "video": xv.float()[None].expand(windows, *xv.shape),
-                "frame_of_token": token_frames[tokens],
+                "video": xv.float()[frames],
+                "frame_of_token": played - frames[:, :1],
                 "t": _batch_t(t, windows),
             },
             cond=_all_shots(cond, shot_of_token) | _refs(cond, ("sound",), windows),
@@ -320,6 +329,14 @@ def window_starts(total: int, size: int) -> list[int]:
     if starts[-1] != total - size:
         starts.append(total - size)
     return starts
+
+
+def spans(low: torch.Tensor, high: torch.Tensor, limit: int) -> torch.Tensor:
+    """(W, K) row indices: for each window the rows low..high (inclusive), widened to the
+    widest window's K so windows batch together, and shifted to stay below `limit`."""
+    width = int((high - low).max()) + 1
+    start = low.clamp(max=limit - width)
+    return start[:, None] + torch.arange(width)
 
 
 def window_index(total: int, size: int) -> torch.Tensor:
