@@ -75,7 +75,7 @@ def _generate(args: argparse.Namespace) -> int:
     from reelflow.pipeline.presets import get_preset
     from reelflow.pipeline.request import GenerationRequest, prepare
     from reelflow.pipeline.schedule import generate
-    from reelflow.pipeline.toyworld.files import reference_files
+    from reelflow.pipeline.toyworld.files import attachments
     from reelflow.pipeline.toyworld.prompts import prompt_text
     from reelflow.pipeline.toyworld.sample import sample_spec
     from reelflow.pipeline.weights import resolve_checkpoint
@@ -93,7 +93,7 @@ def _generate(args: argparse.Namespace) -> int:
             seed=index,
             steps=args.steps,
             guidance=args.guidance,
-            references={name: data for name, (_, data) in reference_files(spec).items()},
+            references=attachments(spec),
         )
         prepared = prepare(request, preset)
         result = asyncio.run(generate(prepared.plan, prepared.options, stages, preset))

@@ -16,7 +16,7 @@ from reelflow.pipeline.conditioning import Conditioning
 from reelflow.pipeline.presets import Preset
 from reelflow.pipeline.script import parse
 from reelflow.pipeline.stages import PromptEncoderStage
-from reelflow.pipeline.toyworld.files import reference_files
+from reelflow.pipeline.toyworld.files import attachments
 from reelflow.pipeline.toyworld.sample import sample_spec
 from reelflow.pipeline.toyworld.world import render_clip
 
@@ -27,11 +27,6 @@ class Example:
     audio: torch.Tensor  # (N,) float16 waveform; cropped with the video, then encoded
     cond: Conditioning
     keyframe_of_frame: torch.Tensor  # (T,) int64: the frame index of each frame's shot start
-
-
-def _attached(spec) -> dict[str, bytes]:
-    """The references as the files a user would attach; the parser decodes them as for users."""
-    return {name: data for name, (_, data) in reference_files(spec).items()}
 
 
 class ExampleMaker:
@@ -52,7 +47,7 @@ class ExampleMaker:
             width=clip.frames.shape[2],
             height=clip.frames.shape[1],
             sample_rate=clip.sample_rate,
-            references=_attached(spec),
+            references=attachments(spec),  # decoded as for users
         )
         cond = self.encoder.encode(plan)
         pixels = torch.from_numpy(clip.frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0

@@ -58,3 +58,8 @@ def reference_files(spec: ClipSpec) -> dict[str, tuple[str, bytes]]:
         else:
             out[name] = ("wav", encode_wav(data, spec.sample_rate))
     return out
+
+
+def attachments(spec: ClipSpec) -> dict[str, bytes]:
+    """{reference name: file bytes}: what a user attaches to the spec's prompt."""
+    return {name: data for name, (_, data) in reference_files(spec).items()}
