@@ -13,7 +13,9 @@ class Conditioning:
     text_tokens: torch.Tensor  # (S, L, Dt) one row per shot
     text_mask: torch.Tensor  # (S, L) bool
     text_pooled: torch.Tensor  # (S, Dt)
-    null_tokens: torch.Tensor  # (1, L0, Dt) the empty prompt, for classifier-free guidance
+    # The unconditional half of classifier-free guidance: the negative prompt, or the empty
+    # prompt when there is none. L0 <= L (the encoder pads the shots' tokens when needed).
+    null_tokens: torch.Tensor  # (1, L0, Dt)
     null_mask: torch.Tensor  # (1, L0) bool
     null_pooled: torch.Tensor  # (1, Dt)
     shot_of_frame: torch.Tensor  # (T,) int64
@@ -35,7 +37,8 @@ class Conditioning:
         return self.shot_of_frame.shape[0]
 
     def unconditional(self) -> Conditioning:
-        """The same layout with every shot's text replaced by the empty prompt, references off."""
+        """The same layout with every shot's text replaced by the null (negative or empty)
+        prompt, references off."""
         shots, length = self.text_mask.shape
         pad = length - self.null_mask.shape[1]
         tokens = F.pad(self.null_tokens, (0, 0, 0, pad)).expand(shots, -1, -1)

@@ -93,6 +93,8 @@ class Plan:
     shots: tuple[Shot, ...]
     references: tuple[Reference, ...] = ()
     global_text: str = ""
+    # What guidance pushes away from instead of the empty prompt ("" = the empty prompt).
+    negative_prompt: str = ""
 
     @property
     def num_frames(self) -> int:

@@ -4,6 +4,7 @@ so both accept and reject exactly the same requests."""
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -13,10 +14,14 @@ from reelflow.pipeline.plan import Plan, ScriptError
 from reelflow.pipeline.presets import Preset
 from reelflow.pipeline.schedule import GenerationOptions
 from reelflow.pipeline.script import parse
+from reelflow.pipeline.script_checks import FORBIDDEN_CHAR
 
 MAX_STEPS = 200
 MAX_GUIDANCE = 30.0
 MAX_SEED = 2**63 - 1
+# A relative L1 distance of 1 means the latents changed as much as their own magnitude: past
+# that the step cache would reuse velocities across anything, which is never what was meant.
+MAX_CACHE_THRESHOLD = 1.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,9 @@ class GenerationRequest:
     guidance: float | None = None
     references: Mapping[str, bytes] = field(default_factory=dict)
     roles: Mapping[str, str] = field(default_factory=dict)
+    negative_prompt: str = ""  # "": guidance pushes away from the empty prompt
+    draft: bool = False  # the preset's draft sampler: its steps (unless given) and shift
+    cache_threshold: float = 0.0  # step cache (schedule.StepCache); 0 = off
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,9 +51,39 @@ def limits_for(preset: Preset) -> Limits:
     return replace(DEFAULT_LIMITS, max_side=preset.max_side, side_multiple=preset.side_multiple)
 
 
+def check_negative_prompt(text: object, limits: Limits) -> str:
+    """The negative prompt, stripped ("" when blank); ScriptError naming the field if bad."""
+    if not isinstance(text, str):
+        raise ScriptError(
+            "negative_prompt", f"negative_prompt must be text, got {type(text).__name__}"
+        )
+    if len(text) > limits.max_prompt_chars:
+        raise ScriptError(
+            "negative_prompt",
+            f"negative_prompt is {len(text):,} characters; the limit is "
+            f"{limits.max_prompt_chars:,}",
+        )
+    bad = FORBIDDEN_CHAR.search(text)
+    if bad is not None:
+        code = f"U+{ord(bad.group()):04X}"
+        raise ScriptError(
+            "negative_prompt", f"negative_prompt contains a control character ({code})", bad.span()
+        )
+    return text.strip()
+
+
+def check_cache_threshold(value: float) -> float:
+    if not (math.isfinite(value) and 0.0 <= value <= MAX_CACHE_THRESHOLD):
+        raise ScriptError(
+            "cache_threshold",
+            f"cache_threshold must be between 0 and {MAX_CACHE_THRESHOLD:g}, got {value:g}",
+        )
+    return value
+
+
 def prepare(request: GenerationRequest, preset: Preset) -> PreparedRequest:
     """Validate everything and plan; raises ScriptError naming the offending field."""
-    defaults = preset.sampler
+    defaults = preset.sampler.as_draft() if request.draft else preset.sampler
     steps = defaults.steps if request.steps is None else request.steps
     if not 1 <= steps <= MAX_STEPS:
         raise ScriptError("steps", f"steps must be between 1 and {MAX_STEPS}, got {steps}")
@@ -59,6 +97,9 @@ def prepare(request: GenerationRequest, preset: Preset) -> PreparedRequest:
         raise ScriptError("seed", f"seed must be between 0 and 2^63-1, got {seed}")
     if (request.width is None) != (request.height is None):
         raise ScriptError("size", "give both width and height, or neither")
+    cache_threshold = check_cache_threshold(request.cache_threshold)
+    limits = limits_for(preset)
+    negative_prompt = check_negative_prompt(request.negative_prompt, limits)
     plan = parse(
         request.prompt,
         duration_s=request.duration_s,
@@ -68,8 +109,9 @@ def prepare(request: GenerationRequest, preset: Preset) -> PreparedRequest:
         sample_rate=preset.sample_rate,
         references=request.references,
         roles=request.roles,
-        limits=limits_for(preset),
+        limits=limits,
     )
+    plan = replace(plan, negative_prompt=negative_prompt)
     options = GenerationOptions(
         seed=seed,
         steps=steps,
@@ -77,5 +119,6 @@ def prepare(request: GenerationRequest, preset: Preset) -> PreparedRequest:
         shift=defaults.shift,
         refine_below=defaults.refine_below,
         refine_weight=defaults.refine_weight,
+        cache_threshold=cache_threshold,
     )
     return PreparedRequest(plan=plan, options=options)

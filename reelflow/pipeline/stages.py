@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from reelflow.pipeline.audio_flow import AudioFlow
 from reelflow.pipeline.codecs import AudioCodec, VideoCodec
@@ -118,16 +119,26 @@ class PromptEncoderStage:
                 self._cache.popitem(last=False)
         return embedding
 
+    def negative(self, plan: Plan) -> TextEmbedding:
+        """What the unconditional half of guidance reads: the negative prompt, replacing the
+        empty one when given (as Stable Diffusion does), so guidance pushes away from it."""
+        return self.text((plan.negative_prompt,)) if plan.negative_prompt else self.null
+
     def encode(self, plan: Plan) -> Conditioning:
         text = self.text(tuple(shot.text for shot in plan.shots))
+        null = self.negative(plan)
+        # Conditioning.unconditional pads the null tokens to the shots' length, so the shots
+        # must be at least as long; they only grow for a negative prompt longer than them.
+        length = max(text.mask.shape[1], null.mask.shape[1])
         refs = encode_references(plan, self.preset)
         return Conditioning(
-            text_tokens=to_wire(text.tokens),
-            text_mask=text.mask.clone(),  # the cached mask must not be shared with callers
+            text_tokens=to_wire(pad_tokens(text.tokens, length)),
+            # cached masks are padded or cloned: never shared with callers
+            text_mask=pad_tokens(text.mask, length).clone(),
             text_pooled=to_wire(text.pooled),
-            null_tokens=to_wire(self.null.tokens),
-            null_mask=self.null.mask,
-            null_pooled=to_wire(self.null.pooled),
+            null_tokens=to_wire(null.tokens),
+            null_mask=null.mask.clone(),
+            null_pooled=to_wire(null.pooled),
             shot_of_frame=torch.from_numpy(plan.shot_index_per_frame()),
             fps=plan.fps,
             sample_rate=plan.sample_rate,
@@ -294,6 +305,15 @@ class MuxerStage:
         pixels = ((video + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
         audio = self.audio_codec.decode(xa.float(), num_samples)
         return encode_mp4(np.ascontiguousarray(pixels.numpy()), audio.numpy(), fps, sample_rate)
+
+
+def pad_tokens(x: torch.Tensor, length: int) -> torch.Tensor:
+    """Tokens (B, L, D) or a mask (B, L) padded along L to `length`: zeros / False."""
+    missing = length - x.shape[1]
+    if missing == 0:
+        return x
+    pad = (0, missing) if x.ndim == 2 else (0, 0, 0, missing)
+    return F.pad(x, pad, value=False if x.dtype == torch.bool else 0.0)
 
 
 def _text(cond: Conditioning, rows: torch.Tensor) -> dict[str, torch.Tensor]:

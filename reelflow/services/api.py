@@ -29,6 +29,9 @@ def request_from_proto(message: generation_pb2.GenerateRequest) -> GenerationReq
         guidance=message.guidance or None,
         references={ref.name: ref.data for ref in message.references},
         roles={ref.name: ref.role for ref in message.references if ref.role},
+        negative_prompt=message.negative_prompt,
+        draft=message.draft,
+        cache_threshold=message.cache_threshold,
     )
 
 
@@ -46,6 +49,9 @@ def request_to_proto(request: GenerationRequest) -> generation_pb2.GenerateReque
             generation_pb2.ReferenceFile(name=name, data=data, role=request.roles.get(name, ""))
             for name, data in request.references.items()
         ],
+        negative_prompt=request.negative_prompt,
+        draft=request.draft,
+        cache_threshold=request.cache_threshold,
     )
 
 

@@ -42,6 +42,18 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (default: drawn and printed)")
     parser.add_argument("--steps", type=int, help="denoising steps")
     parser.add_argument("--guidance", type=float, help="classifier-free guidance scale")
+    parser.add_argument(
+        "--negative-prompt", default="", help="what the video should not show (guidance avoids it)"
+    )
+    parser.add_argument(
+        "--draft", action="store_true", help="draft mode: few, shifted steps (unless --steps)"
+    )
+    parser.add_argument(
+        "--cache-threshold",
+        type=float,
+        default=0.0,
+        help="reuse step velocities while latents moved less than this (0 = off, at most 1)",
+    )
     parser.add_argument("--ref", type=_named, action="append", default=[], metavar="NAME=PATH")
     parser.add_argument("--role", type=_named, action="append", default=[], metavar="NAME=ROLE")
 
@@ -67,6 +79,9 @@ def request_from_args(args: argparse.Namespace) -> GenerationRequest:
         guidance=args.guidance,
         references=references,
         roles=dict(args.role),
+        negative_prompt=args.negative_prompt,
+        draft=args.draft,
+        cache_threshold=args.cache_threshold,
     )
 
 
@@ -195,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     for name in ("duration", "fps", "size", "steps", "guidance"):
         demo.set_defaults(**{name: None})
-    demo.set_defaults(ref=[], role=[])
+    demo.set_defaults(ref=[], role=[], negative_prompt="", draft=False, cache_threshold=0.0)
 
     check_cmd.add_parser(sub)
     cluster_cmd.add_parser(sub)

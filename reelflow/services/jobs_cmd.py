@@ -23,6 +23,9 @@ def add_parser(sub) -> None:
     submit.add_argument("--seed", type=int)
     submit.add_argument("--steps", type=int, default=0)
     submit.add_argument("--duration", type=float, default=0.0)
+    submit.add_argument("--negative-prompt", default="", help="what the video should not show")
+    submit.add_argument("--draft", action="store_true", help="few, shifted steps (unless --steps)")
+    submit.add_argument("--cache-threshold", type=float, default=0.0, help="0 = off, at most 1")
     submit.add_argument("--priority", choices=["low", "normal", "high"], default="normal")
     submit.add_argument("--no-audio", action="store_true")
     submit.add_argument("--last-frame", action="store_true")
@@ -52,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
                 prompt=args.prompt,
                 steps=args.steps,
                 duration_s=args.duration,
+                negative_prompt=args.negative_prompt,
+                draft=args.draft,
+                cache_threshold=args.cache_threshold,
                 priority=pb.Priority.Value(f"PRIORITY_{args.priority.upper()}"),
                 generate_audio=not args.no_audio,
                 return_last_frame=args.last_frame,

@@ -83,6 +83,7 @@ def plan_to_proto(plan: Plan) -> stages_pb2.PlanMessage:
         height=plan.height,
         sample_rate=plan.sample_rate,
         global_text=plan.global_text,
+        negative_prompt=plan.negative_prompt,
         shots=[
             stages_pb2.ShotPlan(
                 index=shot.index,
@@ -120,6 +121,7 @@ def plan_from_proto(message: stages_pb2.PlanMessage) -> Plan:
         height=message.height,
         sample_rate=message.sample_rate,
         global_text=message.global_text,
+        negative_prompt=message.negative_prompt,
         shots=tuple(
             Shot(
                 index=shot.index,

@@ -56,7 +56,7 @@ class ReferenceFile(_message.Message):
     def __init__(self, name: _Optional[str] = ..., data: _Optional[bytes] = ..., role: _Optional[str] = ...) -> None: ...
 
 class GenerateRequest(_message.Message):
-    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "seed", "steps", "guidance", "references", "negative_prompt", "generate_audio", "return_last_frame", "priority", "queue_timeout_s", "deadline_s")
+    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "seed", "steps", "guidance", "references", "negative_prompt", "generate_audio", "return_last_frame", "priority", "queue_timeout_s", "deadline_s", "draft", "cache_threshold")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     DURATION_S_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +72,8 @@ class GenerateRequest(_message.Message):
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     QUEUE_TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_S_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_FIELD_NUMBER: _ClassVar[int]
+    CACHE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     duration_s: float
     fps: int
@@ -87,7 +89,9 @@ class GenerateRequest(_message.Message):
     priority: Priority
     queue_timeout_s: float
     deadline_s: float
-    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seed: _Optional[int] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., references: _Optional[_Iterable[_Union[ReferenceFile, _Mapping]]] = ..., negative_prompt: _Optional[str] = ..., generate_audio: _Optional[bool] = ..., return_last_frame: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., queue_timeout_s: _Optional[float] = ..., deadline_s: _Optional[float] = ...) -> None: ...
+    draft: bool
+    cache_threshold: float
+    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seed: _Optional[int] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., references: _Optional[_Iterable[_Union[ReferenceFile, _Mapping]]] = ..., negative_prompt: _Optional[str] = ..., generate_audio: _Optional[bool] = ..., return_last_frame: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., queue_timeout_s: _Optional[float] = ..., deadline_s: _Optional[float] = ..., draft: _Optional[bool] = ..., cache_threshold: _Optional[float] = ...) -> None: ...
 
 class Accepted(_message.Message):
     __slots__ = ("job_id", "num_frames", "num_shots", "seed")
@@ -316,7 +320,7 @@ class ReferenceLimits(_message.Message):
     def __init__(self, max_references: _Optional[int] = ..., max_images: _Optional[int] = ..., max_videos: _Optional[int] = ..., max_audios: _Optional[int] = ..., max_file_bytes: _Optional[int] = ..., max_video_seconds: _Optional[float] = ..., max_audio_seconds: _Optional[float] = ..., roles: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Capabilities(_message.Message):
-    __slots__ = ("preset", "default_width", "default_height", "min_side", "max_side", "side_multiple", "default_fps", "min_fps", "max_fps", "default_duration_s", "max_duration_s", "sample_rate", "default_steps", "max_steps", "default_guidance", "max_guidance", "max_prompt_chars", "references", "negative_prompt_supported", "audio_optional", "max_queued_jobs", "max_active_jobs_per_key", "result_ttl_s", "default_queue_timeout_s", "max_deadline_s", "trained_weights", "notes")
+    __slots__ = ("preset", "default_width", "default_height", "min_side", "max_side", "side_multiple", "default_fps", "min_fps", "max_fps", "default_duration_s", "max_duration_s", "sample_rate", "default_steps", "max_steps", "default_guidance", "max_guidance", "max_prompt_chars", "references", "negative_prompt_supported", "audio_optional", "max_queued_jobs", "max_active_jobs_per_key", "result_ttl_s", "default_queue_timeout_s", "max_deadline_s", "trained_weights", "notes", "draft_steps", "draft_shift", "max_cache_threshold")
     PRESET_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_WIDTH_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_HEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -344,6 +348,9 @@ class Capabilities(_message.Message):
     MAX_DEADLINE_S_FIELD_NUMBER: _ClassVar[int]
     TRAINED_WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_STEPS_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_SHIFT_FIELD_NUMBER: _ClassVar[int]
+    MAX_CACHE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     preset: str
     default_width: int
     default_height: int
@@ -371,4 +378,7 @@ class Capabilities(_message.Message):
     max_deadline_s: float
     trained_weights: bool
     notes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, preset: _Optional[str] = ..., default_width: _Optional[int] = ..., default_height: _Optional[int] = ..., min_side: _Optional[int] = ..., max_side: _Optional[int] = ..., side_multiple: _Optional[int] = ..., default_fps: _Optional[int] = ..., min_fps: _Optional[int] = ..., max_fps: _Optional[int] = ..., default_duration_s: _Optional[float] = ..., max_duration_s: _Optional[float] = ..., sample_rate: _Optional[int] = ..., default_steps: _Optional[int] = ..., max_steps: _Optional[int] = ..., default_guidance: _Optional[float] = ..., max_guidance: _Optional[float] = ..., max_prompt_chars: _Optional[int] = ..., references: _Optional[_Union[ReferenceLimits, _Mapping]] = ..., negative_prompt_supported: _Optional[bool] = ..., audio_optional: _Optional[bool] = ..., max_queued_jobs: _Optional[int] = ..., max_active_jobs_per_key: _Optional[int] = ..., result_ttl_s: _Optional[float] = ..., default_queue_timeout_s: _Optional[float] = ..., max_deadline_s: _Optional[float] = ..., trained_weights: _Optional[bool] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
+    draft_steps: int
+    draft_shift: float
+    max_cache_threshold: float
+    def __init__(self, preset: _Optional[str] = ..., default_width: _Optional[int] = ..., default_height: _Optional[int] = ..., min_side: _Optional[int] = ..., max_side: _Optional[int] = ..., side_multiple: _Optional[int] = ..., default_fps: _Optional[int] = ..., min_fps: _Optional[int] = ..., max_fps: _Optional[int] = ..., default_duration_s: _Optional[float] = ..., max_duration_s: _Optional[float] = ..., sample_rate: _Optional[int] = ..., default_steps: _Optional[int] = ..., max_steps: _Optional[int] = ..., default_guidance: _Optional[float] = ..., max_guidance: _Optional[float] = ..., max_prompt_chars: _Optional[int] = ..., references: _Optional[_Union[ReferenceLimits, _Mapping]] = ..., negative_prompt_supported: _Optional[bool] = ..., audio_optional: _Optional[bool] = ..., max_queued_jobs: _Optional[int] = ..., max_active_jobs_per_key: _Optional[int] = ..., result_ttl_s: _Optional[float] = ..., default_queue_timeout_s: _Optional[float] = ..., max_deadline_s: _Optional[float] = ..., trained_weights: _Optional[bool] = ..., notes: _Optional[_Iterable[str]] = ..., draft_steps: _Optional[int] = ..., draft_shift: _Optional[float] = ..., max_cache_threshold: _Optional[float] = ...) -> None: ...

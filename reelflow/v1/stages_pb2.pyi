@@ -56,7 +56,7 @@ class ReferenceTensor(_message.Message):
     def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., role: _Optional[str] = ..., data: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class PlanMessage(_message.Message):
-    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "sample_rate", "shots", "references", "global_text")
+    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "sample_rate", "shots", "references", "global_text", "negative_prompt")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     DURATION_S_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,7 @@ class PlanMessage(_message.Message):
     SHOTS_FIELD_NUMBER: _ClassVar[int]
     REFERENCES_FIELD_NUMBER: _ClassVar[int]
     GLOBAL_TEXT_FIELD_NUMBER: _ClassVar[int]
+    NEGATIVE_PROMPT_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     duration_s: float
     fps: int
@@ -75,7 +76,8 @@ class PlanMessage(_message.Message):
     shots: _containers.RepeatedCompositeFieldContainer[ShotPlan]
     references: _containers.RepeatedCompositeFieldContainer[ReferenceTensor]
     global_text: str
-    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., sample_rate: _Optional[int] = ..., shots: _Optional[_Iterable[_Union[ShotPlan, _Mapping]]] = ..., references: _Optional[_Iterable[_Union[ReferenceTensor, _Mapping]]] = ..., global_text: _Optional[str] = ...) -> None: ...
+    negative_prompt: str
+    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., sample_rate: _Optional[int] = ..., shots: _Optional[_Iterable[_Union[ShotPlan, _Mapping]]] = ..., references: _Optional[_Iterable[_Union[ReferenceTensor, _Mapping]]] = ..., global_text: _Optional[str] = ..., negative_prompt: _Optional[str] = ...) -> None: ...
 
 class EncodeRequest(_message.Message):
     __slots__ = ("plan",)

@@ -6,7 +6,12 @@ from google.protobuf import timestamp_pb2
 
 from reelflow.pipeline.plan import REFERENCE_ROLES
 from reelflow.pipeline.presets import Preset
-from reelflow.pipeline.request import MAX_GUIDANCE, MAX_STEPS, limits_for
+from reelflow.pipeline.request import (
+    MAX_CACHE_THRESHOLD,
+    MAX_GUIDANCE,
+    MAX_STEPS,
+    limits_for,
+)
 from reelflow.services.jobs.records import JobRecord, JobState
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2
@@ -14,8 +19,6 @@ from reelflow.v1 import generation_pb2
 STATE = {state: generation_pb2.JobState.Value(f"JOB_STATE_{state}") for state in JobState}
 STATE_OF = {value: state for state, value in STATE.items()}
 NOTES = (
-    "negative_prompt is accepted and stored with the job, but the sampler does not use it yet: "
-    "classifier-free guidance pushes away from the empty prompt.",
     "generate_audio=false returns the video track only; the soundtrack is still generated "
     "jointly, because the video branch is conditioned on it.",
 )
@@ -108,7 +111,7 @@ def capabilities(
             max_audio_seconds=limits.max_audio_seconds,
             roles=list(REFERENCE_ROLES),
         ),
-        negative_prompt_supported=False,
+        negative_prompt_supported=True,
         audio_optional=True,
         max_queued_jobs=jobs.max_queued,
         max_active_jobs_per_key=max_active_per_key,
@@ -117,4 +120,7 @@ def capabilities(
         max_deadline_s=jobs.max_deadline_s,
         trained_weights=trained,
         notes=list(NOTES),
+        draft_steps=preset.sampler.draft_steps,
+        draft_shift=preset.sampler.draft_shift,
+        max_cache_threshold=MAX_CACHE_THRESHOLD,
     )

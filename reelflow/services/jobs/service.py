@@ -18,7 +18,7 @@ import grpc
 
 from reelflow.pipeline.plan import ScriptError
 from reelflow.pipeline.presets import Preset
-from reelflow.pipeline.request import limits_for, prepare
+from reelflow.pipeline.request import prepare
 from reelflow.services import metrics
 from reelflow.services.api import request_from_proto
 from reelflow.services.jobs import errors
@@ -91,11 +91,6 @@ class JobService:
         who.require_write()
         if len(request_id) > MAX_REQUEST_ID or not request_id.isprintable():
             raise errors.bad_field("request_id", f"up to {MAX_REQUEST_ID} printable characters")
-        limits = limits_for(self.preset)
-        if len(request.negative_prompt) > limits.max_prompt_chars:
-            raise errors.bad_field(
-                "negative_prompt", f"at most {limits.max_prompt_chars} characters"
-            )
         if request.priority not in generation_pb2.Priority.values():
             raise errors.bad_field("priority", f"unknown priority {request.priority}")
         settings = self.settings
@@ -250,13 +245,13 @@ class JobService:
             raise errors.ApiError(
                 grpc.StatusCode.FAILED_PRECONDITION, "the job did not ask for return_last_frame"
             )
-        path = self.store.artifact_path(job.job_id, ".png" if png else ".mp4")
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except FileNotFoundError:
+        data = await asyncio.to_thread(
+            self.store.get_artifact, job.job_id, ".png" if png else ".mp4"
+        )
+        if data is None:
             raise errors.ApiError(
                 grpc.StatusCode.NOT_FOUND, f"the video of job {job.job_id} has expired"
-            ) from None
+            )
         if not 0 <= message.offset <= len(data):
             raise errors.bad_field("offset", f"offset must be between 0 and {len(data)}")
         content_type = "image/png" if png else "video/mp4"
@@ -311,7 +306,11 @@ class JobService:
             if job.state != JobState.SUCCEEDED:
                 code = errors.status_code(job.failure_code)
                 raise errors.ApiError(code, f"job {job.job_id} {job.state}: {job.failure_reason}")
-            mp4 = await asyncio.to_thread(self.store.artifact_path(job.job_id, ".mp4").read_bytes)
+            mp4 = await asyncio.to_thread(self.store.get_artifact, job.job_id, ".mp4")
+            if mp4 is None:
+                raise errors.ApiError(
+                    grpc.StatusCode.NOT_FOUND, f"the video of job {job.job_id} has expired"
+                )
             video = job.video
             yield generation_pb2.GenerateEvent(
                 result=generation_pb2.VideoResult(
