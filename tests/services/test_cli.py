@@ -1,6 +1,6 @@
 import pytest
 
-from reelflow.services.cli import main
+from reelflow.services.cli import build_parser, main, request_from_args
 from tests.conftest import assert_valid_mp4
 
 
@@ -40,6 +40,9 @@ def test_generate_embedded_writes_an_mp4(tmp_path, capsys):
         (["a ball", "--duration", "20"], "15"),
         (["a ball @image1", "--ref", "image1=/nonexistent.png"], "cannot read"),
         (["a ball", "--steps", "0"], "steps"),
+        (["a ball", "--negative-prompt", "x" * 5001], "negative_prompt"),
+        (["a ball", "--cache-threshold", "2"], "cache_threshold"),
+        (["a ball", "--cache-threshold", "-0.5"], "cache_threshold"),
     ],
 )
 def test_bad_input_exits_2_with_a_clear_message(tmp_path, capsys, args, message):
@@ -72,3 +75,12 @@ def test_unreachable_server_fails_cleanly(tmp_path, capsys):
     )
     assert code == 1
     assert "UNAVAILABLE" in capsys.readouterr().err
+
+
+def test_request_flags_reach_the_request():
+    flags = ["--negative-prompt", "red", "--draft", "--cache-threshold", "0.1"]
+    args = build_parser().parse_args(["generate", "a ball", "-o", "x.mp4", *flags])
+    request = request_from_args(args)
+    assert request.negative_prompt == "red" and request.draft and request.cache_threshold == 0.1
+    plain = request_from_args(build_parser().parse_args(["generate", "a ball", "-o", "x.mp4"]))
+    assert (plain.negative_prompt, plain.draft, plain.cache_threshold) == ("", False, 0.0)

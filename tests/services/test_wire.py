@@ -52,10 +52,11 @@ def test_plan_round_trip(tiny):
             "references": (
                 Reference("image1", "image", "appearance", np.ones((4, 4, 3), np.uint8)),
             ),
+            "negative_prompt": "blurry",
         }
     )
     back = plan_from_proto(plan_to_proto(plan))
-    assert back.shots == plan.shots
+    assert back.shots == plan.shots and back.negative_prompt == "blurry"
     assert (back.fps, back.width, back.num_frames, back.sample_rate) == (
         8,
         64,
