@@ -2,6 +2,7 @@
 
 import asyncio
 import socket
+from dataclasses import replace
 
 import grpc
 import numpy as np
@@ -67,6 +68,22 @@ def test_served_and_embedded_give_the_same_frames_and_samples(address, local_sta
     assert np.array_equal(served.audio, embedded.audio)
 
 
+def test_negative_prompt_reaches_the_served_prompt_encoder(address, local_stages, tiny):
+    request = GenerationRequest(PROMPT, seed=4, steps=2, width=32, height=32)
+    negative = replace(request, negative_prompt="red, blurry")
+
+    def embedded(request_: GenerationRequest) -> bytes:
+        prepared = prepare(request_, tiny)
+        return asyncio.run(generate(prepared.plan, prepared.options, local_stages, tiny)).mp4
+
+    served = decode_mp4(generate_remote(address, negative, timeout_s=300).result.mp4)
+    same = decode_mp4(embedded(negative))
+    without = decode_mp4(embedded(request))
+    assert np.array_equal(served.frames, same.frames)
+    assert np.array_equal(served.audio, same.audio)
+    assert not np.array_equal(served.frames, without.frames)
+
+
 @pytest.mark.parametrize(
     ("request_", "field"),
     [
@@ -81,6 +98,8 @@ def test_served_and_embedded_give_the_same_frames_and_samples(address, local_sta
         ),
         (GenerationRequest("x" * 5001), "prompt"),
         (GenerationRequest("[0-2s] a [1-3s] b"), "prompt"),
+        (GenerationRequest("a ball", negative_prompt="x" * 5001), "negative_prompt"),
+        (GenerationRequest("a ball", cache_threshold=2.0), "cache_threshold"),
     ],
 )
 def test_bad_input_is_invalid_argument_with_field_violations(address, request_, field):
