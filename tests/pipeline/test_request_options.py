@@ -47,9 +47,10 @@ def test_negative_prompt_is_the_null_text_and_changes_the_output(local_stages, t
     assert torch.equal(cond.text_tokens, local_stages.encoder.encode(plain).text_tokens)
     unconditional = cond.unconditional()
     assert torch.equal(unconditional.text_pooled[1], cond.null_pooled[0])
-    assert run(local_stages, tiny, request).mp4 != run(
-        local_stages, tiny, GenerationRequest(PROMPT, **SMALL)
-    ).mp4
+    assert (
+        run(local_stages, tiny, request).mp4
+        != run(local_stages, tiny, GenerationRequest(PROMPT, **SMALL)).mp4
+    )
 
 
 def test_negative_prompt_longer_than_the_shots_pads_them_and_runs(local_stages, tiny):
