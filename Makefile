@@ -8,11 +8,14 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 setup: system-deps $(STAMP)
 
-# Debian tools the tests use: ffprobe (ffmpeg) checks MP4s independently, prometheus/promtool.
+# Debian tools the tests use: ffprobe (ffmpeg) checks MP4s independently, prometheus/promtool,
+# and a PostgreSQL server for the job store that cluster replicas share.
 system-deps:
-	@command -v ffprobe >/dev/null && command -v promtool >/dev/null || { \
+	@command -v ffprobe >/dev/null && command -v promtool >/dev/null && \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends ffmpeg prometheus; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    ffmpeg prometheus postgresql; }
 
 # torch comes first and pinned: a bare `torch` would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml

@@ -316,3 +316,21 @@ def test_values_schema_accepts_the_shipped_values(name):
 def test_render_refuses_a_stage_that_could_never_be_placed(values, message):
     with pytest.raises(HelmError, match=message):
         render(values)
+
+
+def test_postgres_job_store_url_reaches_every_pod_from_its_secret():
+    objects = render(
+        {
+            "jobStore": {
+                "postgres": {"existingSecret": "jobs-db", "key": "dsn"},
+                "persistence": {"enabled": False},
+            }
+        }
+    )
+    assert by_kind(objects, "PersistentVolumeClaim") == []
+    for pod in pods(objects):
+        (container,) = pod["spec"]["containers"]
+        (env,) = [e for e in container["env"] if e["name"] == "REELFLOW_JOBS_STORE_URL"]
+        assert env["valueFrom"]["secretKeyRef"] == {"name": "jobs-db", "key": "dsn"}
+    with pytest.raises(Exception, match="store_url"):
+        render({"serveConfig": {"jobs": {"store_url": "mysql://db/jobs"}}})

@@ -146,7 +146,8 @@ def test_capabilities_describe_the_served_model(client):
     caps = client.capabilities()
     assert caps.preset == "tiny" and caps.default_width == 64 and caps.max_duration_s == 15.0
     assert caps.references.max_images == 9 and "first_frame" in caps.references.roles
-    assert not caps.negative_prompt_supported and any("negative_prompt" in n for n in caps.notes)
+    assert caps.negative_prompt_supported and not any("negative_prompt" in n for n in caps.notes)
+    assert caps.draft_steps == 6
     assert caps.max_queued_jobs == 8
 
 

@@ -10,7 +10,7 @@ from reelflow.services.jobs.retry import RetryingStages, RetryPolicy
 from reelflow.services.jobs.runner import JobRunner
 from reelflow.services.jobs.service import JobService
 from reelflow.services.jobs.settings import AuthSettings, JobSettings
-from reelflow.services.jobs.store import JobStore
+from reelflow.services.jobs.store import open_store
 
 
 def assemble(
@@ -24,7 +24,7 @@ def assemble(
     is_transient: Callable[[BaseException], bool],
 ) -> JobService:
     """Call on the event loop that will serve; start with `service.runner.start()`."""
-    store = JobStore(jobs.root)
+    store = open_store(jobs.url, jobs.root)
     policy = RetryPolicy(jobs.stage_timeout_s, jobs.stage_retries, is_transient)
     runner = JobRunner(store, jobs, RetryingStages(stages, policy), preset, worker_id)
     return JobService(store, runner, ApiKeys(auth), jobs, preset, trained)

@@ -191,7 +191,8 @@ class JobRunner:
             self._running.pop(job.job_id, None)
         video = await asyncio.to_thread(self._save, job, request, prepared, result)
         if not await end(JobState.SUCCEEDED, video=video, result_ttl_s=self.settings.result_ttl_s):
-            await asyncio.to_thread(self.store.delete_files, [job.job_id])  # cancelled meanwhile
+            # cancelled meanwhile: drop what was stored
+            await asyncio.to_thread(self.store.delete_artifacts, [job.job_id])
 
     def _save(self, job: JobRecord, request, prepared, result) -> VideoMeta:
         mp4 = result.mp4
@@ -199,11 +200,8 @@ class JobRunner:
         if not with_audio:
             mp4 = media.without_audio(mp4)
         if request.return_last_frame:
-            self.store.artifact_path(job.job_id, ".png").write_bytes(media.last_frame_png(mp4))
-        path = self.store.artifact_path(job.job_id, ".mp4")
-        partial = path.with_suffix(".part")
-        partial.write_bytes(mp4)
-        partial.replace(path)  # readers never see half a file
+            self.store.put_artifact(job.job_id, ".png", media.last_frame_png(mp4))
+        self.store.put_artifact(job.job_id, ".mp4", mp4)
         plan = prepared.plan
         return VideoMeta(
             duration_s=plan.num_frames / plan.fps,

@@ -3,17 +3,23 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+STORE_URL_ENV = "REELFLOW_JOBS_STORE_URL"
+
 
 @dataclass(frozen=True)
 class JobSettings:
-    # Where job records (SQLite, WAL) and finished videos live. "" = <tmp>/reelflow-jobs.
-    # Every Orchestrator replica must see the same directory (one node: a local path).
+    # Where job records and finished videos live. One node: SQLite (WAL) in store_dir
+    # ("" = <tmp>/reelflow-jobs). A cluster: store_url, a PostgreSQL database every
+    # Orchestrator replica connects to (postgresql://user@host:5432/db); it wins when set, and
+    # the REELFLOW_JOBS_STORE_URL environment variable (e.g. from a Secret) overrides it.
     store_dir: str = ""
+    store_url: str = ""
     max_queued: int = 64  # queued jobs beyond this get RESOURCE_EXHAUSTED
     workers: int = 4  # jobs one Orchestrator replica runs at once
     result_ttl_s: float = 3600.0  # finished videos are deleted this long after they finish
@@ -31,7 +37,7 @@ class JobSettings:
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if item.name != "store_dir" and not (
+            if item.name not in ("store_dir", "store_url") and not (
                 isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
             ):
                 raise ValueError(f"jobs.{item.name} must be a number >= 0, got {value!r}")
@@ -40,10 +46,16 @@ class JobSettings:
                 raise ValueError(f"jobs.{name} must be an integer >= 1")
         if self.heartbeat_s <= 0 or self.lease_s <= 2 * self.heartbeat_s:
             raise ValueError("jobs: need heartbeat_s > 0 and lease_s > 2 * heartbeat_s")
+        if self.store_url and not self.store_url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("jobs.store_url must be a postgresql:// URL (or empty for SQLite)")
         if self.default_queue_timeout_s > self.max_queue_timeout_s:
             raise ValueError("jobs.default_queue_timeout_s exceeds max_queue_timeout_s")
         if self.default_deadline_s > self.max_deadline_s:
             raise ValueError("jobs.default_deadline_s exceeds max_deadline_s")
+
+    @property
+    def url(self) -> str:
+        return os.environ.get(STORE_URL_ENV) or self.store_url
 
     @property
     def root(self) -> Path:

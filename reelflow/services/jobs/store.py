@@ -1,20 +1,21 @@
-"""Durable job records in SQLite (WAL) and finished videos in a directory next to it.
+"""Durable job records and finished videos in one SQL database: SQLite (WAL) in a directory
+for one node, PostgreSQL shared by every Orchestrator replica for a cluster (database.py).
 
-The store is the queue: runners in any process claim the next queued job with one atomic
-UPDATE, so records, queue order and results survive the process (an Orchestrator replica) that
-accepted or ran a job. Every method is one short transaction; callers on an event loop run them
-in a worker thread.
+The store is the queue: runners in any process claim the next queued job inside one write
+transaction, so records, queue order and results survive the process (an Orchestrator replica)
+that accepted or ran a job. Every method is one short transaction; callers on an event loop run
+them in a worker thread. Videos live in the database too, so every replica can serve them and
+nothing a client sends ever becomes a file name.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
+from reelflow.services.jobs.database import Database, Row, connect
 from reelflow.services.jobs.records import JOB_ID, JobRecord, JobState, VideoMeta
 
 _SCHEMA = """
@@ -23,19 +24,19 @@ CREATE TABLE IF NOT EXISTS jobs (
     owner TEXT NOT NULL,
     request_id TEXT,
     request_hash TEXT NOT NULL,
-    request BLOB NOT NULL,
+    request {blob} NOT NULL,
     priority INTEGER NOT NULL,
     state TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    queue_expires_at REAL NOT NULL,
-    deadline_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL,
-    result_expires_at REAL,
+    created_at DOUBLE PRECISION NOT NULL,
+    queue_expires_at DOUBLE PRECISION NOT NULL,
+    deadline_at DOUBLE PRECISION NOT NULL,
+    started_at DOUBLE PRECISION,
+    finished_at DOUBLE PRECISION,
+    result_expires_at DOUBLE PRECISION,
     progress_stage TEXT NOT NULL DEFAULT '',
     progress_step INTEGER NOT NULL DEFAULT 0,
     progress_total INTEGER NOT NULL DEFAULT 0,
-    progress_elapsed_s REAL NOT NULL DEFAULT 0,
+    progress_elapsed_s DOUBLE PRECISION NOT NULL DEFAULT 0,
     failure_reason TEXT NOT NULL DEFAULT '',
     failure_code TEXT NOT NULL DEFAULT '',
     video TEXT,
@@ -43,7 +44,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts INTEGER NOT NULL DEFAULT 0,
     worker TEXT NOT NULL DEFAULT '',
     affinity TEXT,
-    heartbeat_at REAL,
+    heartbeat_at DOUBLE PRECISION,
     num_frames INTEGER NOT NULL DEFAULT 0,
     num_shots INTEGER NOT NULL DEFAULT 0,
     seed INTEGER NOT NULL DEFAULT 0,
@@ -51,7 +52,15 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (state, priority DESC, created_at);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, created_at DESC);
+CREATE TABLE IF NOT EXISTS artifacts (
+    job_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    data {blob} NOT NULL,
+    PRIMARY KEY (job_id, kind)
+);
 """
+ARTIFACTS = (".mp4", ".png")
+WRITE_LOCK = 0x7265_656C  # "reel": the PostgreSQL advisory lock of job-store writers
 _COLUMNS = [name for name in JobRecord.__dataclass_fields__ if name != "video"] + ["video"]
 
 
@@ -71,7 +80,7 @@ class RequestIdReused(Exception):
     pass
 
 
-def _record(row: sqlite3.Row) -> JobRecord:
+def _record(row: Row) -> JobRecord:
     values = {name: row[name] for name in _COLUMNS}
     values["state"] = JobState(values["state"])
     values["request_id"] = values["request_id"] or ""
@@ -81,48 +90,43 @@ def _record(row: sqlite3.Row) -> JobRecord:
 
 
 class JobStore:
-    def __init__(self, root: Path):
-        self.root = root
-        self.videos = root / "videos"
-        self.videos.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            root / "jobs.sqlite3", check_same_thread=False, isolation_level=None, timeout=10.0
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        with self._lock:
-            self._db.executescript(_SCHEMA)
+    def __init__(self, db: Database):
+        self._db = db
+        db.write(self._create_schema)
+
+    @staticmethod
+    def _create_schema(db: Database) -> None:
+        for statement in _SCHEMA.format(blob=db.blob_type).split(";"):
+            if statement.strip():
+                db.execute(statement)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
-    # -- files -------------------------------------------------------------------------------
+    # -- artifacts: the MP4 and the optional last-frame PNG of a finished job -----------------
 
-    def artifact_path(self, job_id: str, suffix: str) -> Path:
-        if not JOB_ID.fullmatch(job_id) or suffix not in (".mp4", ".png"):
-            raise ValueError("not a job id")
-        return self.videos / f"{job_id}{suffix}"
+    def put_artifact(self, job_id: str, kind: str, data: bytes) -> None:
+        _check_artifact(job_id, kind)
+        self._db.write(
+            lambda db: (
+                db.execute("DELETE FROM artifacts WHERE job_id = ? AND kind = ?", (job_id, kind)),
+                db.execute("INSERT INTO artifacts VALUES (?, ?, ?)", (job_id, kind, data)),
+            )
+        )
 
-    def delete_files(self, job_ids: Iterable[str]) -> None:
-        for job_id in job_ids:
-            for suffix in (".mp4", ".png"):
-                self.artifact_path(job_id, suffix).unlink(missing_ok=True)
+    def get_artifact(self, job_id: str, kind: str) -> bytes | None:
+        _check_artifact(job_id, kind)
+        row = self._db.execute(
+            "SELECT data FROM artifacts WHERE job_id = ? AND kind = ?", (job_id, kind)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def delete_artifacts(self, job_ids: Iterable[str]) -> None:
+        ids = list(job_ids)
+        if ids:
+            self._db.write(lambda db: _delete_artifacts(db, ids))
 
     # -- transactions ------------------------------------------------------------------------
-
-    def _write(self, fn):
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(self._db)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            return result
 
     def submit(
         self,
@@ -136,7 +140,7 @@ class JobStore:
 
         `affinity`: only that runner may claim the job (a Generate call streams from it)."""
 
-        def insert(db: sqlite3.Connection) -> tuple[JobRecord, bool]:
+        def insert(db: Database) -> tuple[JobRecord, bool]:
             if record.request_id:
                 row = db.execute(
                     "SELECT * FROM jobs WHERE owner = ? AND request_id = ?",
@@ -157,6 +161,7 @@ class JobStore:
                 raise QuotaExceeded(active)
             values = asdict(record)
             values["video"] = None
+            values["video_available"] = int(record.video_available)  # an INTEGER column
             values["request_id"] = record.request_id or None
             values["state"] = str(record.state)
             names = [*values, "request_hash", "affinity"]
@@ -166,11 +171,10 @@ class JobStore:
             )
             return record, True
 
-        return self._write(insert)
+        return self._db.write(insert)
 
     def get(self, job_id: str) -> JobRecord | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        row = self._db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         return None if row is None else _record(row)
 
     def list(
@@ -192,17 +196,16 @@ class JobStore:
             clauses.append("(created_at < ? OR (created_at = ? AND job_id < ?))")
             args.extend([before[0], before[0], before[1]])
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT * FROM jobs {where} ORDER BY created_at DESC, job_id DESC LIMIT ?",
-                [*args, limit],
-            ).fetchall()
+        rows = self._db.execute(
+            f"SELECT * FROM jobs {where} ORDER BY created_at DESC, job_id DESC LIMIT ?",
+            [*args, limit],
+        ).fetchall()
         return [_record(row) for row in rows]
 
     def claim(self, worker: str, now: float) -> JobRecord | None:
         """Start the most urgent queued job this worker may run."""
 
-        def take(db: sqlite3.Connection) -> JobRecord | None:
+        def take(db: Database) -> JobRecord | None:
             row = db.execute(
                 "SELECT job_id FROM jobs WHERE state = 'QUEUED' AND queue_expires_at > ?"
                 " AND (affinity IS NULL OR affinity = ?)"
@@ -218,14 +221,14 @@ class JobStore:
             )
             return _record(db.execute("SELECT * FROM jobs WHERE job_id = ?", row).fetchone())
 
-        return self._write(take)
+        return self._db.write(take)
 
     def heartbeat(
         self, job_id: str, worker: str, now: float, progress: tuple[str, int, int, float] | None
     ) -> JobState | None:
         """Record progress; returns the job's state, or None when this worker lost the job."""
 
-        def beat(db: sqlite3.Connection) -> JobState | None:
+        def beat(db: Database) -> JobState | None:
             if progress is not None:
                 db.execute(
                     "UPDATE jobs SET heartbeat_at = ?, progress_stage = ?, progress_step = ?,"
@@ -246,7 +249,7 @@ class JobStore:
                 return None
             return JobState(row["state"])
 
-        return self._write(beat)
+        return self._db.write(beat)
 
     def finish(
         self,
@@ -264,7 +267,7 @@ class JobStore:
         """End a running job this worker holds; False if it was cancelled or taken meanwhile."""
         stage, step, total, elapsed = progress or ("", 0, 0, 0.0)
 
-        def end(db: sqlite3.Connection) -> bool:
+        def end(db: Database) -> bool:
             cursor = db.execute(
                 "UPDATE jobs SET state = ?, finished_at = ?, failure_reason = ?, failure_code = ?,"
                 " video = ?, video_available = ?, result_expires_at = ?,"
@@ -295,10 +298,10 @@ class JobStore:
             )
             return cursor.rowcount == 1
 
-        return self._write(end)
+        return self._db.write(end)
 
     def cancel(self, job_id: str, now: float) -> JobRecord | None:
-        def stop(db: sqlite3.Connection) -> JobRecord | None:
+        def stop(db: Database) -> JobRecord | None:
             db.execute(
                 "UPDATE jobs SET state = 'CANCELLED', finished_at = ?,"
                 " failure_reason = 'cancelled by the client', failure_code = 'CANCELLED'"
@@ -308,14 +311,14 @@ class JobStore:
             row = db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             return None if row is None else _record(row)
 
-        return self._write(stop)
+        return self._db.write(stop)
 
     def sweep(
         self, now: float, *, lease_s: float, max_attempts: int, record_ttl_s: float
     ) -> dict[str, int]:
         """Expire queued jobs, fail late ones, restart jobs of dead runners, delete old results."""
 
-        def clean(db: sqlite3.Connection) -> tuple[dict[str, int], list[str]]:
+        def clean(db: Database) -> dict[str, int]:
             counts = {}
             counts["expired"] = db.execute(
                 "UPDATE jobs SET state = 'EXPIRED', finished_at = ?,"
@@ -349,7 +352,7 @@ class JobStore:
                 for row in db.execute(
                     "SELECT job_id FROM jobs WHERE video_available = 1 AND result_expires_at <= ?",
                     (now,),
-                )
+                ).fetchall()
             ]
             db.execute(
                 "UPDATE jobs SET video_available = 0 WHERE video_available = 1"
@@ -360,30 +363,43 @@ class JobStore:
                 row["job_id"]
                 for row in db.execute(
                     "SELECT job_id FROM jobs WHERE finished_at <= ?", (now - record_ttl_s,)
-                )
+                ).fetchall()
             ]
             db.execute("DELETE FROM jobs WHERE finished_at <= ?", (now - record_ttl_s,))
+            _delete_artifacts(db, gone + old)
             counts["videos_deleted"] = len(gone)
-            return counts, gone + old
+            return counts
 
-        counts, files = self._write(clean)
-        self.delete_files(files)
-        return counts
+        return self._db.write(clean)
 
     def counts(self, owner: str | None = None) -> dict[str, int]:
         query = "SELECT state, COUNT(*) FROM jobs"
         args: tuple = ()
         if owner is not None:
             query, args = query + " WHERE owner = ?", (owner,)
-        with self._lock:
-            rows = self._db.execute(query + " GROUP BY state", args).fetchall()
+        rows = self._db.execute(query + " GROUP BY state", args).fetchall()
         return {str(state): 0 for state in JobState} | {row[0]: row[1] for row in rows}
 
     def mean_run_seconds(self, last: int = 20) -> float | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT AVG(finished_at - started_at) FROM (SELECT finished_at, started_at"
-                " FROM jobs WHERE state = 'SUCCEEDED' ORDER BY finished_at DESC LIMIT ?)",
-                (last,),
-            ).fetchone()
+        row = self._db.execute(
+            "SELECT AVG(finished_at - started_at) FROM (SELECT finished_at, started_at"
+            " FROM jobs WHERE state = 'SUCCEEDED' ORDER BY finished_at DESC LIMIT ?) AS recent",
+            (last,),
+        ).fetchone()
         return row[0]
+
+
+def _check_artifact(job_id: str, kind: str) -> None:
+    if not JOB_ID.fullmatch(job_id) or kind not in ARTIFACTS:
+        raise ValueError("not a job id or artifact kind")
+
+
+def _delete_artifacts(db: Database, job_ids: list[str]) -> None:
+    for start in range(0, len(job_ids), 500):
+        chunk = job_ids[start : start + 500]
+        db.execute(f"DELETE FROM artifacts WHERE job_id IN ({', '.join('?' * len(chunk))})", chunk)
+
+
+def open_store(url: str, root: Path) -> JobStore:
+    """PostgreSQL when `url` is given (shared by every replica), else SQLite under `root`."""
+    return JobStore(connect(url, root, lock_key=WRITE_LOCK))
