@@ -58,3 +58,15 @@ def test_serve_embedded_process(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_submit_request_flags_reach_the_server(local_stages, tmp_path, capsys):
+    with ServerThread(local_stages, JobSettings(store_dir=str(tmp_path / "store"))) as server:
+        where = ("jobs", "--server", server.address, "submit", "a red ball")
+        assert main([*where, "--cache-threshold", "2"]) == 2
+        assert "cache_threshold" in capsys.readouterr().err
+        assert main([*where, "--negative-prompt", "x" * 5001]) == 2
+        assert "negative_prompt" in capsys.readouterr().err
+        flags = ["--draft", "--negative-prompt", "red", "--cache-threshold", "0.1", "--wait"]
+        assert main([*where, "--seed", "1", *flags]) == 0
+        assert json.loads(capsys.readouterr().out)["state"] == "JOB_STATE_SUCCEEDED"
