@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -14,6 +14,7 @@ import torch
 
 from reelflow.pipeline.codecs import AudioCodec, VideoCodec
 from reelflow.pipeline.conditioning import Conditioning
+from reelflow.pipeline.loop_state import LoopState
 from reelflow.pipeline.plan import Plan
 from reelflow.pipeline.presets import Preset
 from reelflow.pipeline.sampling import euler_step, interpolate, merge, seeded_noise, timesteps
@@ -180,33 +181,49 @@ async def generate(
     stages: Stages,
     preset: Preset,
     on_progress: ProgressCallback | None = None,
+    *,
+    resume: LoopState | None = None,
+    on_step: Callable[[LoopState], Awaitable[None]] | None = None,
 ) -> GenerationResult:
+    """`resume`: continue a job from a saved loop state (same request) instead of step 0.
+    `on_step`: awaited with the loop state after every denoising step (to checkpoint it)."""
+    video_shape, audio_shape = latent_shapes(plan, preset)
+    if resume is not None and not resume.fits(video_shape, audio_shape, options.steps):
+        raise ValueError("the saved loop state belongs to a different request")
     clock = _Clock(on_progress)
     clock.report("prompt_encoding", 0, 1)
     cond = await clock.timed("prompt_encoding", stages.encode(plan))
     clock.report("prompt_encoding", 1, 1)
-    clock.report("keyframes", 0, len(plan.shots))
-    keyframes = await clock.timed(
-        "keyframes",
-        stages.keyframes(
-            cond,
-            options.seed,
-            options.steps,
-            options.guidance,
-            options.shift,
-            plan.height,
-            plan.width,
-        ),
-    )
-    clock.report("keyframes", len(plan.shots), len(plan.shots))
-    video_shape, audio_shape = latent_shapes(plan, preset)
+    if resume is None:
+        clock.report("keyframes", 0, len(plan.shots))
+        keyframes = await clock.timed(
+            "keyframes",
+            stages.keyframes(
+                cond,
+                options.seed,
+                options.steps,
+                options.guidance,
+                options.shift,
+                plan.height,
+                plan.width,
+            ),
+        )
+        clock.report("keyframes", len(plan.shots), len(plan.shots))
+    else:
+        keyframes = resume.keyframes
     video_noise = to_wire(seeded_noise(video_shape, options.seed, VIDEO_NOISE_STREAM)).float()
     pins = pinned_frames(cond, plan.num_frames)
-    xv = video_noise.clone()
-    xa = to_wire(seeded_noise(audio_shape, options.seed, AUDIO_NOISE_STREAM)).float()
+    if resume is None:
+        xv = video_noise.clone()
+        xa = to_wire(seeded_noise(audio_shape, options.seed, AUDIO_NOISE_STREAM)).float()
+    else:
+        xv, xa = resume.xv.float().clone(), resume.xa.float().clone()
+    first = 0 if resume is None else resume.step
     times = timesteps(options.steps, options.shift)
     cache = StepCache(options.cache_threshold)
     for step, (t, t_next) in enumerate(itertools.pairwise(times)):
+        if step < first:
+            continue
         refine = t < options.refine_below and options.refine_weight > 0
         reused = cache.lookup(step, options.steps, xv, xa, refine)
         if reused is not None:
@@ -215,6 +232,8 @@ async def generate(
             for frame, latent in pins.items():
                 xv[frame] = interpolate(latent, video_noise[frame], t_next)
             clock.report("denoising", step + 1, options.steps)
+            if on_step is not None:
+                await on_step(LoopState(step + 1, keyframes, xv, xa))
             continue
         wire_v, wire_a = to_wire(xv), to_wire(xa)
         branches = [
@@ -237,6 +256,8 @@ async def generate(
         for frame, latent in pins.items():  # replacement sampling keeps pinned frames on path
             xv[frame] = interpolate(latent, video_noise[frame], t_next)
         clock.report("denoising", step + 1, options.steps)
+        if on_step is not None:
+            await on_step(LoopState(step + 1, keyframes, xv, xa))
     clock.report("muxing", 0, 1)
     mp4 = await clock.timed(
         "muxing",

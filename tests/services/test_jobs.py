@@ -180,19 +180,26 @@ def test_deadline_fails_the_job_with_deadline_exceeded(served, client):
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
-def test_jobs_survive_a_server_restart_and_videos_expire(local_stages, tmp_path):
-    jobs = JobSettings(store_dir=str(tmp_path), workers=1, lease_s=1.0, result_ttl_s=2.0)
+def test_jobs_survive_a_server_restart_resume_mid_loop_and_videos_expire(local_stages, tmp_path):
+    jobs = JobSettings(
+        store_dir=str(tmp_path), workers=1, lease_s=1.0, result_ttl_s=3.0, checkpoint_s=0.01
+    )
     first = ServerThread(local_stages, jobs)
     with JobClient(first.address) as client:
         done = client.submit(request())
         client.wait(done.job_id)
-        interrupted = client.submit(request(steps=6))
-        wait_for(lambda: client.get(interrupted.job_id).state == pb.JOB_STATE_RUNNING)
+        interrupted = client.submit(request(steps=12))
+        wait_for(lambda: first.store.get_artifact(interrupted.job_id, ".state") is not None)
     first.stop()  # the runner dies mid-job; its record says RUNNING with a stale heartbeat
     with ServerThread(local_stages, jobs) as second, JobClient(second.address) as client:
         assert client.get(done.job_id).state == pb.JOB_STATE_SUCCEEDED
         final = client.wait(interrupted.job_id, timeout_s=60)
         assert final.state == pb.JOB_STATE_SUCCEEDED and final.attempts == 2
+        assert "keyframes" not in final.video.stage_seconds  # continued from the saved state
+        assert second.store.get_artifact(interrupted.job_id, ".state") is None
+        resumed_mp4 = client.fetch(interrupted.job_id)
+        again = client.wait(client.submit(request(steps=12)).job_id, timeout_s=60)
+        assert client.fetch(again.job_id) == resumed_mp4  # the same video as without the restart
         wait_for(lambda: not client.get(done.job_id).video.available, timeout_s=10)
         with pytest.raises(grpc.RpcError) as caught:
             client.fetch(done.job_id)

@@ -8,11 +8,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
+from reelflow.pipeline.loop_state import LoopState
 from reelflow.pipeline.plan import ScriptError
 from reelflow.pipeline.presets import Preset
 from reelflow.pipeline.request import prepare
-from reelflow.pipeline.schedule import Progress, generate
+from reelflow.pipeline.schedule import Progress, generate, latent_shapes
 from reelflow.services import metrics
 from reelflow.services.api import request_from_proto
 from reelflow.services.jobs import media
@@ -141,6 +143,7 @@ class JobRunner:
                 **kwargs,
             )
             if ended:
+                await asyncio.to_thread(self.store.delete_artifacts, [job.job_id], (".state",))
                 outcome = str(state).lower()
                 metrics.record_job(outcome)
                 metrics.observe_job_seconds(outcome, time.time() - job.created_at)
@@ -154,7 +157,15 @@ class JobRunner:
             await end(JobState.FAILED, reason=str(error), code="INVALID_ARGUMENT")
             return
         task = asyncio.create_task(
-            generate(prepared.plan, prepared.options, self.stages, self.preset, on_progress)
+            generate(
+                prepared.plan,
+                prepared.options,
+                self.stages,
+                self.preset,
+                on_progress,
+                resume=await self._saved_state(job, prepared),
+                on_step=self._checkpointer(job.job_id, prepared.options.steps),
+            )
         )
         self._running[job.job_id] = task
         stopped = ""  # why the runner stopped the task: "cancelled", "lost" or "late"
@@ -193,6 +204,41 @@ class JobRunner:
         if not await end(JobState.SUCCEEDED, video=video, result_ttl_s=self.settings.result_ttl_s):
             # cancelled meanwhile: drop what was stored
             await asyncio.to_thread(self.store.delete_artifacts, [job.job_id])
+
+    async def _saved_state(self, job: JobRecord, prepared) -> LoopState | None:
+        """The loop state an earlier attempt of this job saved, if it fits the request."""
+        if job.attempts < 2:
+            return None
+        data = await asyncio.to_thread(self.store.get_artifact, job.job_id, ".state")
+        if data is None:
+            return None
+        try:
+            state = LoopState.from_bytes(data)
+        except Exception:
+            logger.warning("job %s: unreadable saved loop state; starting anew", job.job_id)
+            return None
+        shapes = latent_shapes(prepared.plan, self.preset)
+        if not state.fits(*shapes, prepared.options.steps):
+            logger.warning("job %s: saved loop state does not fit; starting anew", job.job_id)
+            return None
+        logger.info("job %s resumes after step %d", job.job_id, state.step)
+        return state
+
+    def _checkpointer(self, job_id: str, steps: int) -> Callable[[LoopState], Awaitable[None]]:
+        """Saves the loop state at most every checkpoint_s, never the finished one."""
+        every, limit = self.settings.checkpoint_s, self.settings.checkpoint_max_bytes
+        last = time.monotonic()
+
+        async def save(state: LoopState) -> None:
+            nonlocal last
+            if every <= 0 or state.step >= steps or state.nbytes > limit:
+                return
+            if time.monotonic() - last < every:
+                return
+            await asyncio.to_thread(self.store.put_artifact, job_id, ".state", state.to_bytes())
+            last = time.monotonic()
+
+        return save
 
     def _save(self, job: JobRecord, request, prepared, result) -> VideoMeta:
         mp4 = result.mp4

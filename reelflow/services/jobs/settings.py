@@ -33,6 +33,11 @@ class JobSettings:
     max_attempts: int = 2  # starts of one job (a dead runner's job is started again)
     stage_timeout_s: float = 120.0  # one stage call; beyond it the call is retried
     stage_retries: int = 2  # retries of one failed stage call (stages are stateless per step)
+    # A running job saves its denoising-loop state this often (seconds; 0 = never), so a job
+    # restarted after its runner died continues from there instead of step 0. States larger
+    # than checkpoint_max_bytes (long high-resolution latents) are not saved.
+    checkpoint_s: float = 5.0
+    checkpoint_max_bytes: int = 64 * 2**20
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS artifacts (
     PRIMARY KEY (job_id, kind)
 );
 """
-ARTIFACTS = (".mp4", ".png")
+ARTIFACTS = (".mp4", ".png", ".state")  # the video, its last frame, the loop state
 WRITE_LOCK = 0x7265_656C  # "reel": the PostgreSQL advisory lock of job-store writers
 _COLUMNS = [name for name in JobRecord.__dataclass_fields__ if name != "video"] + ["video"]
 
@@ -103,7 +103,8 @@ class JobStore:
     def close(self) -> None:
         self._db.close()
 
-    # -- artifacts: the MP4 and the optional last-frame PNG of a finished job -----------------
+    # -- artifacts: a finished job's MP4 and optional last-frame PNG; a running job's saved
+    # loop state (pipeline/loop_state.py), so a restarted job continues where it stopped -----
 
     def put_artifact(self, job_id: str, kind: str, data: bytes) -> None:
         _check_artifact(job_id, kind)
@@ -121,10 +122,10 @@ class JobStore:
         ).fetchone()
         return None if row is None else bytes(row[0])
 
-    def delete_artifacts(self, job_ids: Iterable[str]) -> None:
+    def delete_artifacts(self, job_ids: Iterable[str], kinds: tuple[str, ...] = ARTIFACTS) -> None:
         ids = list(job_ids)
         if ids:
-            self._db.write(lambda db: _delete_artifacts(db, ids))
+            self._db.write(lambda db: _delete_artifacts(db, ids, kinds))
 
     # -- transactions ------------------------------------------------------------------------
 
@@ -366,7 +367,7 @@ class JobStore:
                 ).fetchall()
             ]
             db.execute("DELETE FROM jobs WHERE finished_at <= ?", (now - record_ttl_s,))
-            _delete_artifacts(db, gone + old)
+            _delete_artifacts(db, gone + old, ARTIFACTS)
             counts["videos_deleted"] = len(gone)
             return counts
 
@@ -394,10 +395,15 @@ def _check_artifact(job_id: str, kind: str) -> None:
         raise ValueError("not a job id or artifact kind")
 
 
-def _delete_artifacts(db: Database, job_ids: list[str]) -> None:
+def _delete_artifacts(db: Database, job_ids: list[str], kinds: tuple[str, ...]) -> None:
+    kind_marks = ", ".join("?" * len(kinds))
     for start in range(0, len(job_ids), 500):
         chunk = job_ids[start : start + 500]
-        db.execute(f"DELETE FROM artifacts WHERE job_id IN ({', '.join('?' * len(chunk))})", chunk)
+        id_marks = ", ".join("?" * len(chunk))
+        db.execute(
+            f"DELETE FROM artifacts WHERE kind IN ({kind_marks}) AND job_id IN ({id_marks})",
+            [*kinds, *chunk],
+        )
 
 
 def open_store(url: str, root: Path) -> JobStore:
