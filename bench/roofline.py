@@ -50,14 +50,27 @@ def forward_arguments(stage, call) -> dict:
 
 
 def _repeat(kwargs: dict, times: int) -> dict:
-    """A step-batched forward: `times` jobs' CFG pairs stacked along the batch axis."""
-    return {
-        k: v.repeat(times, *([1] * (v.ndim - 1))) if k not in _SHARED else v
-        for k, v in kwargs.items()
-    }
+    """A step-batched forward: `times` jobs' CFG pairs stacked along the batch axis. The index
+    tensors come per clip ((T, Ta) / (Ta,)) or, for windowed calls, per row; only per-row
+    ones are stacked."""
+    rows = kwargs["x"].shape[0]
+    return {k: _stack(v, times) if _per_row(k, v, rows) else v for k, v in kwargs.items()}
 
 
-_SHARED = {"audio_to_frame", "frame_of_token"}  # per-clip index tensors, not batched
+def _per_row(name: str, value, rows: int) -> bool:
+    if not isinstance(value, torch.Tensor):
+        return False
+    per_clip_ndim = _PER_CLIP_NDIM.get(name)
+    if per_clip_ndim is not None:
+        return value.ndim > per_clip_ndim
+    return value.ndim > 0 and value.shape[0] == rows
+
+
+def _stack(value: torch.Tensor, times: int) -> torch.Tensor:
+    return value.repeat(times, *([1] * (value.ndim - 1)))
+
+
+_PER_CLIP_NDIM = {"audio_to_frame": 2, "frame_of_token": 1}  # their ndim without a batch axis
 
 
 def run(config: BenchConfig) -> Report:

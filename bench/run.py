@@ -25,7 +25,6 @@ FAMILIES = {
     "roofline": "bench.roofline",
     "presets_paper": "bench.presets_paper",
     "speedups": "bench.speedups",
-    "allocator": "bench.allocator",
 }
 
 

@@ -42,11 +42,15 @@ class LocalStages:
             self.spatial.keyframes, cond, seed, steps, guidance, shift, height, width
         )
 
-    async def temporal_velocity(self, xv, xa, t, cond, keyframes, guidance) -> torch.Tensor:
-        return await asyncio.to_thread(self.temporal.velocity, xv, xa, t, cond, keyframes, guidance)
+    async def temporal_velocity(
+        self, xv, xa, t, cond, keyframes, guidance, phase=0
+    ) -> torch.Tensor:
+        return await asyncio.to_thread(
+            self.temporal.velocity, xv, xa, t, cond, keyframes, guidance, phase
+        )
 
-    async def audio_velocity(self, xa, xv, t, cond, guidance) -> torch.Tensor:
-        return await asyncio.to_thread(self.audio.velocity, xa, xv, t, cond, guidance)
+    async def audio_velocity(self, xa, xv, t, cond, guidance, phase=0) -> torch.Tensor:
+        return await asyncio.to_thread(self.audio.velocity, xa, xv, t, cond, guidance, phase)
 
     async def spatial_velocity(self, xv, t, cond, guidance) -> torch.Tensor:
         return await asyncio.to_thread(self.spatial.velocity, xv, t, cond, guidance)

@@ -23,6 +23,10 @@ from reelflow.pipeline.stages import to_wire
 VIDEO_NOISE_STREAM, AUDIO_NOISE_STREAM = 0, 1
 
 
+def WINDOW_PHASE(step):
+    return step % 2
+
+
 @dataclass(frozen=True)
 class GenerationOptions:
     seed: int
@@ -81,10 +85,17 @@ class Stages(Protocol):
         cond: Conditioning,
         keyframes: torch.Tensor,
         guidance: float,
+        phase: int,
     ) -> torch.Tensor: ...
 
     async def audio_velocity(
-        self, xa: torch.Tensor, xv: torch.Tensor, t: float, cond: Conditioning, guidance: float
+        self,
+        xa: torch.Tensor,
+        xv: torch.Tensor,
+        t: float,
+        cond: Conditioning,
+        guidance: float,
+        phase: int,
     ) -> torch.Tensor: ...
 
     async def spatial_velocity(
@@ -236,12 +247,17 @@ async def generate(
                 await on_step(LoopState(step + 1, keyframes, xv, xa))
             continue
         wire_v, wire_a = to_wire(xv), to_wire(xa)
+        phase = step % 2  # long clips: the window tiling shifts every step (stages.window_starts)
         branches = [
             clock.timed(
                 "temporal",
-                stages.temporal_velocity(wire_v, wire_a, t, cond, keyframes, options.guidance),
+                stages.temporal_velocity(
+                    wire_v, wire_a, t, cond, keyframes, options.guidance, phase
+                ),
             ),
-            clock.timed("audio", stages.audio_velocity(wire_a, wire_v, t, cond, options.guidance)),
+            clock.timed(
+                "audio", stages.audio_velocity(wire_a, wire_v, t, cond, options.guidance, phase)
+            ),
         ]
         if refine:
             branches.append(

@@ -5,7 +5,6 @@ both paths, so embedded and served runs compute bit-identical results.
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import threading
 from collections import OrderedDict
@@ -40,28 +39,9 @@ INTRA_OP_THREADS = 1
 KEYFRAME_NOISE_STREAM = 2  # streams 0 and 1 are the video and audio noise of the joint loop
 
 
-# Every layer frees and re-allocates MB-sized activations (MLP hiddens, attention outputs).
-# glibc serves such sizes with fresh mmaps that are returned on free, so each first touch
-# page-faults again (measured ~5 ms per 4 MB GELU output on this VM, half the op's time).
-# Raising the mmap and trim thresholds keeps them in the heap, whose pages stay warm. It is an
-# allocation policy only: every number computed is unchanged.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
-HEAP_KEEP_BYTES = 512 * 1024 * 1024
-
-
-def keep_heap_warm() -> None:
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (macOS, musl): nothing to tune
-        return
-    libc.mallopt(_M_MMAP_THRESHOLD, HEAP_KEEP_BYTES)
-    libc.mallopt(_M_TRIM_THRESHOLD, HEAP_KEEP_BYTES)
-
-
 def pin_threads() -> None:
-    """The process policy every stage sets: pinned intra-op threads, a warm heap."""
+    """The process policy every stage sets: pinned intra-op threads."""
     torch.set_num_threads(INTRA_OP_THREADS)
-    keep_heap_warm()
 
 
 def to_wire(x: torch.Tensor) -> torch.Tensor:
@@ -216,13 +196,14 @@ class TemporalStage:
         cond: Conditioning,
         keyframes: torch.Tensor,
         guidance: float,
+        phase: int = 0,
     ) -> torch.Tensor:
         """xv (T, C, h, w), xa (Ta, Ca), keyframes (S, C, h, w) -> velocity (T, C, h, w).
 
         Runs over overlapping windows of `temporal_window` frames (one batched forward) and
         blends them, so every frame sees positions the branch was trained on."""
         total = xv.shape[0]
-        frames = window_index(total, self.preset.temporal_window)  # (W, F)
+        frames = window_index(total, self.preset.temporal_window, phase)  # (W, F)
         shots = cond.shot_of_frame[frames]  # (W, F)
         token_frames = frame_of_audio_token(
             xa.shape[0], total, self.preset.audio_codec.hop, cond.fps, cond.sample_rate
@@ -261,7 +242,13 @@ class AudioStage:
 
     @torch.inference_mode()
     def velocity(
-        self, xa: torch.Tensor, xv: torch.Tensor, t: float, cond: Conditioning, guidance: float
+        self,
+        xa: torch.Tensor,
+        xv: torch.Tensor,
+        t: float,
+        cond: Conditioning,
+        guidance: float,
+        phase: int = 0,
     ) -> torch.Tensor:
         """xa (Ta, Ca), xv (T, C, h, w) at the same noise level -> velocity (Ta, Ca), over
         overlapping windows of `audio_window` latent frames (one batched forward), blended."""
@@ -269,7 +256,7 @@ class AudioStage:
         token_frames = frame_of_audio_token(
             total, xv.shape[0], self.preset.audio_codec.hop, cond.fps, cond.sample_rate
         )
-        tokens = window_index(total, self.preset.audio_window)  # (W, A)
+        tokens = window_index(total, self.preset.audio_window, phase)  # (W, A)
         shot_of_token = cond.shot_of_frame[token_frames[tokens]]  # (W, A)
         # each window watches only the frames its tokens play under, so cost stays linear
         played = token_frames[tokens]  # (W, A), non-decreasing along A
@@ -341,16 +328,6 @@ def _all_shots(cond: Conditioning, shot_of_token: torch.Tensor) -> dict[str, tor
     }
 
 
-def window_starts(total: int, size: int) -> list[int]:
-    """Starts of windows of `size` covering [0, total), overlapping by half; one if it fits."""
-    if size <= 0 or total <= size:
-        return [0]
-    starts = list(range(0, total - size + 1, max(1, size // 2)))
-    if starts[-1] != total - size:
-        starts.append(total - size)
-    return starts
-
-
 def spans(low: torch.Tensor, high: torch.Tensor, limit: int) -> torch.Tensor:
     """(W, K) row indices: for each window the rows low..high (inclusive), widened to the
     widest window's K so windows batch together, and shifted to stay below `limit`."""
@@ -359,10 +336,26 @@ def spans(low: torch.Tensor, high: torch.Tensor, limit: int) -> torch.Tensor:
     return start[:, None] + torch.arange(width)
 
 
-def window_index(total: int, size: int) -> torch.Tensor:
+def window_starts(total: int, size: int, phase: int) -> list[int]:
+    """Starts of windows of `size` tiling [0, total) side by side, the tiling shifted by half a
+    window on odd `phase`s: alternating the phase every denoising step moves the seams, so no
+    frame sits at a window edge twice in a row, at one pass over the clip per step (half-
+    overlapping windows cost two). The windows at the ends are moved inside the clip."""
+    if size <= 0 or total <= size:
+        return [0]
+    offset = (size // 2) * (phase % 2)
+    starts = list(range(offset, total - size + 1, size))
+    if offset:
+        starts.insert(0, 0)
+    if starts[-1] + size < total:
+        starts.append(total - size)
+    return starts
+
+
+def window_index(total: int, size: int, phase: int) -> torch.Tensor:
     """(windows, length) row indices of the windows `window_starts` gives."""
     length = min(total, size) if size > 0 else total
-    return torch.stack([torch.arange(s, s + length) for s in window_starts(total, size)])
+    return torch.stack([torch.arange(s, s + length) for s in window_starts(total, size, phase)])
 
 
 def blend(outputs: torch.Tensor, index: torch.Tensor, total: int) -> torch.Tensor:

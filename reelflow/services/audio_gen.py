@@ -43,5 +43,6 @@ class AudioGen:
             m.t,
             cond_from_proto(m.cond),
             m.guidance,
+            m.window_phase,
         )
         return stages_pb2.TensorResponse(tensor=tensor_to_proto(v)).SerializeToString()

@@ -87,7 +87,9 @@ class RemoteStages:
         )
         return _tensor(await self.spatial.keyframes.remote(request.SerializeToString()))
 
-    async def temporal_velocity(self, xv, xa, t, cond, keyframes, guidance) -> torch.Tensor:
+    async def temporal_velocity(
+        self, xv, xa, t, cond, keyframes, guidance, phase=0
+    ) -> torch.Tensor:
         request = stages_pb2.VideoVelocityRequest(
             xv=tensor_to_proto(xv),
             xa=tensor_to_proto(xa),
@@ -95,16 +97,18 @@ class RemoteStages:
             cond=self._cond(cond),
             keyframes=tensor_to_proto(keyframes),
             guidance=guidance,
+            window_phase=phase,
         )
         return await _step("temporal", self.temporal.velocity.remote(request.SerializeToString()))
 
-    async def audio_velocity(self, xa, xv, t, cond, guidance) -> torch.Tensor:
+    async def audio_velocity(self, xa, xv, t, cond, guidance, phase=0) -> torch.Tensor:
         request = stages_pb2.AudioVelocityRequest(
             xa=tensor_to_proto(xa),
             xv=tensor_to_proto(xv),
             t=t,
             cond=self._cond(cond),
             guidance=guidance,
+            window_phase=phase,
         )
         return await _step("audio", self.audio.velocity.remote(request.SerializeToString()))
 

@@ -44,5 +44,6 @@ class TemporalRayFlow:
             cond_from_proto(m.cond),
             tensor_from_proto(m.keyframes),
             m.guidance,
+            m.window_phase,
         )
         return stages_pb2.TensorResponse(tensor=tensor_to_proto(v)).SerializeToString()

@@ -136,34 +136,38 @@ class KeyframesRequest(_message.Message):
     def __init__(self, cond: _Optional[_Union[Conditioning, _Mapping]] = ..., seed: _Optional[int] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., shift: _Optional[float] = ..., height: _Optional[int] = ..., width: _Optional[int] = ...) -> None: ...
 
 class VideoVelocityRequest(_message.Message):
-    __slots__ = ("xv", "xa", "t", "cond", "keyframes", "guidance")
+    __slots__ = ("xv", "xa", "t", "cond", "keyframes", "guidance", "window_phase")
     XV_FIELD_NUMBER: _ClassVar[int]
     XA_FIELD_NUMBER: _ClassVar[int]
     T_FIELD_NUMBER: _ClassVar[int]
     COND_FIELD_NUMBER: _ClassVar[int]
     KEYFRAMES_FIELD_NUMBER: _ClassVar[int]
     GUIDANCE_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_PHASE_FIELD_NUMBER: _ClassVar[int]
     xv: _tensor_pb2.Tensor
     xa: _tensor_pb2.Tensor
     t: float
     cond: Conditioning
     keyframes: _tensor_pb2.Tensor
     guidance: float
-    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., t: _Optional[float] = ..., cond: _Optional[_Union[Conditioning, _Mapping]] = ..., keyframes: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., guidance: _Optional[float] = ...) -> None: ...
+    window_phase: int
+    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., t: _Optional[float] = ..., cond: _Optional[_Union[Conditioning, _Mapping]] = ..., keyframes: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., guidance: _Optional[float] = ..., window_phase: _Optional[int] = ...) -> None: ...
 
 class AudioVelocityRequest(_message.Message):
-    __slots__ = ("xa", "xv", "t", "cond", "guidance")
+    __slots__ = ("xa", "xv", "t", "cond", "guidance", "window_phase")
     XA_FIELD_NUMBER: _ClassVar[int]
     XV_FIELD_NUMBER: _ClassVar[int]
     T_FIELD_NUMBER: _ClassVar[int]
     COND_FIELD_NUMBER: _ClassVar[int]
     GUIDANCE_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_PHASE_FIELD_NUMBER: _ClassVar[int]
     xa: _tensor_pb2.Tensor
     xv: _tensor_pb2.Tensor
     t: float
     cond: Conditioning
     guidance: float
-    def __init__(self, xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., t: _Optional[float] = ..., cond: _Optional[_Union[Conditioning, _Mapping]] = ..., guidance: _Optional[float] = ...) -> None: ...
+    window_phase: int
+    def __init__(self, xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., t: _Optional[float] = ..., cond: _Optional[_Union[Conditioning, _Mapping]] = ..., guidance: _Optional[float] = ..., window_phase: _Optional[int] = ...) -> None: ...
 
 class SpatialVelocityRequest(_message.Message):
     __slots__ = ("xv", "t", "cond", "guidance")

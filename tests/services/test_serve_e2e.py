@@ -68,6 +68,19 @@ def test_served_and_embedded_give_the_same_frames_and_samples(address, local_sta
     assert np.array_equal(served.audio, embedded.audio)
 
 
+def test_long_clips_window_the_same_way_served(address, local_stages, tiny):
+    """Past one window the tiling alternates every step; the phase must cross the wire."""
+    request = GenerationRequest("a red ball bounces, a beep", duration_s=3.5, seed=5, steps=3)
+    served = decode_mp4(generate_remote(address, request, timeout_s=300).result.mp4)
+    prepared = prepare(request, tiny)
+    assert prepared.plan.num_frames > tiny.temporal_window
+    embedded = decode_mp4(
+        asyncio.run(generate(prepared.plan, prepared.options, local_stages, tiny)).mp4
+    )
+    assert np.array_equal(served.frames, embedded.frames)
+    assert np.array_equal(served.audio, embedded.audio)
+
+
 def test_negative_prompt_reaches_the_served_prompt_encoder(address, local_stages, tiny):
     request = GenerationRequest(PROMPT, seed=4, steps=2, width=32, height=32)
     negative = replace(request, negative_prompt="red, blurry")
