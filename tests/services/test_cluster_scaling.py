@@ -1,7 +1,8 @@
 """Independent scaling and a worker node lost mid-job, on a multi-node Ray cluster on this
 machine: a head plus worker nodes whose custom resources stand in for node pools (CPU pool,
 video-GPU pool, two audio nodes). Each stage is pinned to its pool by the one config file; one
-stage is scaled without touching the others; a node is removed during a job."""
+stage is scaled without touching the others; a node is removed during a job. The job store is a
+real PostgreSQL server, as a cluster's Orchestrator replicas share it."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import shutil
 import tempfile
 import time
 
+import psycopg
 import pytest
 
 from reelflow.services import server
 from reelflow.services.client import JobClient
 from reelflow.v1 import generation_pb2 as pb
+from tests.services.postgres import PostgresServer
 from tests.services.test_serve_e2e import free_port
 
 pytestmark = pytest.mark.serve
@@ -27,10 +30,14 @@ POOLS = {
 }
 
 
-def pooled_config(store: str) -> dict:
+def pooled_config(store_url: str) -> dict:
     raw = server.read_raw_config(None)
     raw |= {"checkpoint": "none", "http_port": free_port()}
-    raw["jobs"] = raw["jobs"] | {"store_dir": store, "stage_timeout_s": 20.0, "stage_retries": 6}
+    raw["jobs"] = raw["jobs"] | {
+        "store_url": store_url,
+        "stage_timeout_s": 20.0,
+        "stage_retries": 6,
+    }
     for name, pool in POOLS.items():
         options = raw["deployments"][name].setdefault("ray_actor_options", {})
         options["resources"] = {pool: 1}
@@ -38,10 +45,9 @@ def pooled_config(store: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster():
     from ray.cluster_utils import Cluster
 
-    root = tmp_path_factory.mktemp("cluster")
     temp_dir = tempfile.mkdtemp(prefix="rfc-")  # short: Ray's socket paths live under it
     patch = pytest.MonkeyPatch()
     patch.setenv("RAY_AUTH_MODE", "disabled")
@@ -62,11 +68,13 @@ def cluster(tmp_path_factory):
         "audio_a": cluster.add_node(num_cpus=1, resources={"pool_audio": 1}),
         "audio_b": cluster.add_node(num_cpus=1, resources={"pool_audio": 1}),
     }
+    postgres = PostgresServer()
     try:
-        yield cluster, nodes, str(root / "store")
+        yield cluster, nodes, postgres.url
     finally:
         server.stop()
         cluster.shutdown()
+        postgres.stop()
         patch.undo()
         shutil.rmtree(temp_dir, ignore_errors=True)
 
@@ -104,8 +112,8 @@ def wait_for(predicate, timeout_s=240.0):
 
 
 def test_stages_pinned_to_pools_scaled_independently_and_a_node_lost_mid_job(cluster, capsys):
-    ray_cluster, nodes, store = cluster
-    raw = pooled_config(store)
+    ray_cluster, nodes, store_url = cluster
+    raw = pooled_config(store_url)
     served = server.start(
         raw,
         address=ray_cluster.address,
@@ -141,5 +149,10 @@ def test_stages_pinned_to_pools_scaled_independently_and_a_node_lost_mid_job(clu
         final = client.wait(job.job_id, timeout_s=300)
         recovered = time.monotonic() - lost
     assert final.state == pb.JOB_STATE_SUCCEEDED, final.failure_reason
+    with psycopg.connect(store_url) as db:  # the record and the video are in PostgreSQL
+        (kinds,) = db.execute(
+            "SELECT array_agg(kind ORDER BY kind) FROM artifacts WHERE job_id = %s", (job.job_id,)
+        ).fetchone()
+    assert kinds == [".mp4"]  # the loop state is deleted once the job ends
     with capsys.disabled():
         print(f"\naudio worker node removed at step 2 of 30: job finished {recovered:.1f}s later")
