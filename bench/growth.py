@@ -1,13 +1,15 @@
 """Family 4, cost growth: time and peak memory of an embedded request vs duration (2, 4, 8,
 15 s at 64x64) and vs resolution (32, 64, 128 px at 2 s), with the fitted exponent.
 
-Each point runs in a fresh process so its peak memory is its own. After the timed runs the
-kernel's peak (VmHWM) is reset before each memory run, and the figure is the peak minus the
-resident set before.
+Each point runs in a fresh process so its peak memory is its own. Timed runs use the stages'
+heap policy; then large allocations are switched to mmap (freed memory leaves the resident
+set), the kernel's peak (VmHWM) is reset before each memory run, and the figure is the peak
+minus the resident set before.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import subprocess
@@ -43,7 +45,12 @@ def child(duration: float, side: int, steps: int, repeats: int) -> dict:
         loops.append(total - s["prompt_encoding"] - s["keyframes"] - s["muxing"])
         temporal.append(s["temporal"] / steps)
         audio.append(s["audio"] / steps)
-    # Memory runs after the timed ones, each from the RSS it starts at.
+    # Memory runs after the timed ones: the stages keep freed memory in the heap (a speed
+    # policy, stages.keep_heap_warm), so switch glibc back to returning it before measuring.
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallopt(-3, 65536)  # M_MMAP_THRESHOLD: large tensors mmap'd, unmapped when freed
+    libc.mallopt(-1, 131072)  # M_TRIM_THRESHOLD
+    libc.malloc_trim(0)
     for _ in range(repeats):
         Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
         before = _status_kib("VmRSS")

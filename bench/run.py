@@ -25,6 +25,7 @@ FAMILIES = {
     "roofline": "bench.roofline",
     "presets_paper": "bench.presets_paper",
     "speedups": "bench.speedups",
+    "allocator": "bench.allocator",
 }
 
 

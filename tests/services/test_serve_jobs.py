@@ -50,6 +50,7 @@ def address(tmp_path_factory):
         **raw["jobs"],
         "store_dir": str(root / "store"),
         "lease_s": 3.0,
+        "checkpoint_s": 0.5,
         "stage_timeout_s": 60.0,
         "stage_retries": 4,
     }
@@ -165,8 +166,9 @@ def test_job_survives_an_orchestrator_replica_restart(client, capsys):
     done = client.submit(request(), request_id="before-restart")
     client.wait(done.job_id, timeout_s=300)
     job = client.submit(request(steps=30))
-    wait_for(lambda: client.get(job.job_id).state == pb.JOB_STATE_RUNNING)
+    wait_for(lambda: client.get(job.job_id).progress.step >= 15)  # a loop state is saved
     (orchestrator,) = replica_actors("Orchestrator")
+    killed_at = client.get(job.job_id).progress.step
     killed = time.monotonic()
     ray.kill(orchestrator, no_restart=True)
     final = wait_for(
@@ -174,7 +176,11 @@ def test_job_survives_an_orchestrator_replica_restart(client, capsys):
     )
     recovered = time.monotonic() - killed
     assert final.attempts == 2 and final.video.available
+    assert "keyframes" not in final.video.stage_seconds  # resumed, not started again
     assert client.get(done.job_id).state == pb.JOB_STATE_SUCCEEDED
     assert client.fetch(done.job_id)[4:8] == b"ftyp"
     with capsys.disabled():
-        print(f"\nOrchestrator replica killed mid-job: job SUCCEEDED {recovered:.1f}s later")
+        print(
+            f"\nOrchestrator replica killed at step {killed_at} of 30: job resumed and"
+            f" SUCCEEDED {recovered:.1f}s later"
+        )
