@@ -43,12 +43,17 @@ class JobRunner:
         self._tasks: list[asyncio.Task] = []
         self._running: dict[str, asyncio.Task] = {}
         self._subscribers: dict[str, list[asyncio.Queue]] = {}
+        self._stopping = False
 
     def start(self) -> None:
         loops = [self._worker() for _ in range(self.settings.workers)] + [self._sweeper()]
         self._tasks = [asyncio.create_task(loop) for loop in loops]
 
     async def stop(self) -> None:
+        # The flag ends the loops even where a cancellation gets lost (asyncio.wait_for on
+        # Python 3.11 can swallow one that races its inner future; a job cancelled by its
+        # client at the same moment returns normally).
+        self._stopping = True
         for task in self._tasks + list(self._running.values()):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -80,7 +85,7 @@ class JobRunner:
             queue.put_nowait(event)
 
     async def _worker(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 job = await asyncio.to_thread(self.store.claim, self.worker_id, time.time())
             except Exception:
@@ -103,7 +108,7 @@ class JobRunner:
 
     async def _sweeper(self) -> None:
         settings = self.settings
-        while True:
+        while not self._stopping:
             try:
                 counts = await asyncio.to_thread(
                     self.store.sweep,
