@@ -4,6 +4,8 @@ Orchestrator replica killed mid-job."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 
 import grpc
@@ -31,7 +33,9 @@ def request(**fields) -> pb.GenerateRequest:
 def address(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve-jobs")
     patch = pytest.MonkeyPatch()
-    patch.setenv("REELFLOW_RAY_TMPDIR", str(root / "ray"))  # not shared with other local Rays
+    # not shared with other local Rays, and short: Ray's socket paths (<= 107 bytes) live in it
+    ray_dir = tempfile.mkdtemp(prefix="rf-serve-jobs-")
+    patch.setenv("REELFLOW_RAY_TMPDIR", ray_dir)
     keys = root / "keys.yaml"
     keys.write_text(
         yaml.safe_dump(
@@ -64,6 +68,7 @@ def address(tmp_path_factory):
     finally:
         server.stop()
         patch.undo()
+        shutil.rmtree(ray_dir, ignore_errors=True)
 
 
 @pytest.fixture
