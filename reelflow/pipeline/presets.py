@@ -65,9 +65,10 @@ class Preset:
     video_codec: VideoCodecConfig = field(default_factory=VideoCodecConfig)
     audio_codec: AudioCodecConfig = field(default_factory=AudioCodecConfig)
     sampler: SamplerDefaults = field(default_factory=SamplerDefaults)
-    # The video and audio branches run over overlapping windows of the lengths they were
-    # trained on (frames / audio latent frames): time grows linearly with duration, and no
-    # position is ever one the model has not seen. 0 = the whole clip at once.
+    # The video and audio branches run over windows of the lengths they were trained on
+    # (frames / audio latent frames), tiling the clip and shifting every step
+    # (stages.window_starts): time grows linearly with duration, and no position is ever one
+    # the model has not seen. 0 = the whole clip at once.
     temporal_window: int = 16
     audio_window: int = 101
 
