@@ -14,6 +14,7 @@ import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -36,18 +37,25 @@ def row_class(columns: tuple[str, ...]) -> type[Row]:
     return type("Row", (Row,), {"names": {name: i for i, name in enumerate(columns)}})
 
 
-class Cursor(Protocol):
+@dataclass(frozen=True)
+class Result:
+    """A statement's rows, read to the end while the connection was held (no cursor outlives
+    the lock, so threads sharing the connection never interleave on one)."""
+
+    rows: list[Row]
     rowcount: int
 
-    def fetchone(self) -> Row | None: ...
+    def fetchone(self) -> Row | None:
+        return self.rows[0] if self.rows else None
 
-    def fetchall(self) -> list[Row]: ...
+    def fetchall(self) -> list[Row]:
+        return self.rows
 
 
 class Database(Protocol):
     blob_type: str
 
-    def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor:
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Result:
         """One statement in its own transaction (or in the current write transaction)."""
 
     def write(self, fn: Callable[[Database], T]) -> T:
@@ -68,9 +76,10 @@ class SqliteDatabase:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
 
-    def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor:
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Result:
         with self._lock:
-            return self._db.execute(sql, tuple(args))
+            cursor = self._db.execute(sql, tuple(args))
+            return Result(cursor.fetchall() if cursor.description else [], cursor.rowcount)
 
     def write(self, fn: Callable[[Database], T]) -> T:
         with self._lock:
@@ -122,11 +131,12 @@ class PostgresDatabase:
                 self._db.close()
                 raise
 
-    def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor:
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Result:
         if "%" in sql:
             raise ValueError("store SQL must not contain '%' (psycopg placeholders)")
         with self._connection() as db:
-            return db.execute(sql.replace("?", "%s"), tuple(args))
+            cursor = db.execute(sql.replace("?", "%s"), tuple(args))
+            return Result(cursor.fetchall() if cursor.description else [], cursor.rowcount)
 
     def write(self, fn: Callable[[Database], T]) -> T:
         with self._connection() as db, db.transaction():
