@@ -14,7 +14,7 @@ from reelflow.pipeline.plan import Plan, ScriptError
 from reelflow.pipeline.presets import Preset
 from reelflow.pipeline.schedule import GenerationOptions
 from reelflow.pipeline.script import parse
-from reelflow.pipeline.script_checks import FORBIDDEN_CHAR
+from reelflow.pipeline.script_checks import check_text
 
 MAX_STEPS = 200
 MAX_GUIDANCE = 30.0
@@ -53,22 +53,7 @@ def limits_for(preset: Preset) -> Limits:
 
 def check_negative_prompt(text: object, limits: Limits) -> str:
     """The negative prompt, stripped ("" when blank); ScriptError naming the field if bad."""
-    if not isinstance(text, str):
-        raise ScriptError(
-            "negative_prompt", f"negative_prompt must be text, got {type(text).__name__}"
-        )
-    if len(text) > limits.max_prompt_chars:
-        raise ScriptError(
-            "negative_prompt",
-            f"negative_prompt is {len(text):,} characters; the limit is "
-            f"{limits.max_prompt_chars:,}",
-        )
-    bad = FORBIDDEN_CHAR.search(text)
-    if bad is not None:
-        code = f"U+{ord(bad.group()):04X}"
-        raise ScriptError(
-            "negative_prompt", f"negative_prompt contains a control character ({code})", bad.span()
-        )
+    check_text("negative_prompt", text, limits, required=False)
     return text.strip()
 
 

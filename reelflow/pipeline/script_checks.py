@@ -33,20 +33,26 @@ FORBIDDEN_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def check_prompt(prompt: object, limits: Limits) -> None:
-    if not isinstance(prompt, str):
-        raise ScriptError("prompt", f"prompt must be text, got {type(prompt).__name__}")
-    if len(prompt) > limits.max_prompt_chars:
+    check_text("prompt", prompt, limits, required=True)
+
+
+def check_text(field: str, text: object, limits: Limits, *, required: bool) -> None:
+    """A prompt-like field: text, within the prompt length limit, no control characters, and
+    not blank when `required`."""
+    if not isinstance(text, str):
+        raise ScriptError(field, f"{field} must be text, got {type(text).__name__}")
+    if len(text) > limits.max_prompt_chars:
         raise ScriptError(
-            "prompt",
-            f"prompt is {len(prompt):,} characters; the limit is {limits.max_prompt_chars:,}",
-            (limits.max_prompt_chars, len(prompt)),
+            field,
+            f"{field} is {len(text):,} characters; the limit is {limits.max_prompt_chars:,}",
+            (limits.max_prompt_chars, len(text)),
         )
-    if not prompt.strip():
-        raise ScriptError("prompt", "prompt is empty")
-    bad = FORBIDDEN_CHAR.search(prompt)
+    if required and not text.strip():
+        raise ScriptError(field, f"{field} is empty")
+    bad = FORBIDDEN_CHAR.search(text)
     if bad is not None:
         code = f"U+{ord(bad.group()):04X}"
-        raise ScriptError("prompt", f"prompt contains a control character ({code})", bad.span())
+        raise ScriptError(field, f"{field} contains a control character ({code})", bad.span())
 
 
 def is_int(value: object) -> bool:
