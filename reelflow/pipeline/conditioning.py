@@ -40,9 +40,8 @@ class Conditioning:
         """The same layout with every shot's text replaced by the null (negative or empty)
         prompt, references off."""
         shots, length = self.text_mask.shape
-        pad = length - self.null_mask.shape[1]
-        tokens = F.pad(self.null_tokens, (0, 0, 0, pad)).expand(shots, -1, -1)
-        mask = F.pad(self.null_mask, (0, pad), value=False).expand(shots, -1)
+        tokens = pad_tokens(self.null_tokens, length, -2).expand(shots, -1, -1)
+        mask = pad_tokens(self.null_mask, length, -1).expand(shots, -1)
         return replace(
             self,
             text_tokens=tokens,
@@ -59,6 +58,16 @@ class Conditioning:
             inputs[kind] = tokens
             inputs[f"{kind}_mask"] = torch.full(tokens.shape[:2], self.use_references)
         return inputs
+
+
+def pad_tokens(x: torch.Tensor, length: int, axis: int) -> torch.Tensor:
+    """Tokens (..., L, D) padded along axis -2, or a mask (..., L) along axis -1, to `length`:
+    zeros for tokens, False for a mask."""
+    missing = length - x.shape[axis]
+    if missing == 0:
+        return x
+    pad = (0, missing) if axis == -1 else (0, 0, 0, missing)
+    return F.pad(x, pad, value=False if x.dtype == torch.bool else 0.0)
 
 
 def frame_of_audio_token(

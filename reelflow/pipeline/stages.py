@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from reelflow.pipeline.audio_flow import AudioFlow
 from reelflow.pipeline.codecs import AudioCodec, VideoCodec
@@ -21,6 +20,7 @@ from reelflow.pipeline.conditioning import (
     Conditioning,
     audio_to_frame_weights,
     frame_of_audio_token,
+    pad_tokens,
 )
 from reelflow.pipeline.mux import encode_mp4
 from reelflow.pipeline.plan import Plan
@@ -132,9 +132,9 @@ class PromptEncoderStage:
         length = max(text.mask.shape[1], null.mask.shape[1])
         refs = encode_references(plan, self.preset)
         return Conditioning(
-            text_tokens=to_wire(pad_tokens(text.tokens, length)),
+            text_tokens=to_wire(pad_tokens(text.tokens, length, -2)),
             # cached masks are padded or cloned: never shared with callers
-            text_mask=pad_tokens(text.mask, length).clone(),
+            text_mask=pad_tokens(text.mask, length, -1).clone(),
             text_pooled=to_wire(text.pooled),
             null_tokens=to_wire(null.tokens),
             null_mask=null.mask.clone(),
@@ -312,15 +312,6 @@ class MuxerStage:
         pixels = ((video + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
         audio = self.audio_codec.decode(xa.float(), num_samples)
         return encode_mp4(np.ascontiguousarray(pixels.numpy()), audio.numpy(), fps, sample_rate)
-
-
-def pad_tokens(x: torch.Tensor, length: int) -> torch.Tensor:
-    """Tokens (B, L, D) or a mask (B, L) padded along L to `length`: zeros / False."""
-    missing = length - x.shape[1]
-    if missing == 0:
-        return x
-    pad = (0, missing) if x.ndim == 2 else (0, 0, 0, missing)
-    return F.pad(x, pad, value=False if x.dtype == torch.bool else 0.0)
 
 
 def _text(cond: Conditioning, rows: torch.Tensor) -> dict[str, torch.Tensor]:

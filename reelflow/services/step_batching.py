@@ -19,7 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import torch
-import torch.nn.functional as F
+
+from reelflow.pipeline.conditioning import pad_tokens
 
 T = TypeVar("T")
 MASK_SUFFIX = "_mask"  # `name` (..., L, D) with `name_mask` (..., L): L may differ per call
@@ -29,15 +30,6 @@ _item = threading.local()
 def _batch_size(kwargs: dict[str, Any]) -> int | None:
     x = kwargs.get("x")
     return x.shape[0] if isinstance(x, torch.Tensor) else None
-
-
-def _pad(value: torch.Tensor, length: int, axis: int) -> torch.Tensor:
-    """Pad `axis` (-1 or -2) to `length`: zeros for tokens, False for a mask."""
-    missing = length - value.shape[axis]
-    if missing == 0:
-        return value
-    pad = [0, missing] if axis == -1 else [0, 0, 0, missing]
-    return F.pad(value, pad, value=False if value.dtype == torch.bool else 0.0)
 
 
 def _token_lengths(calls: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
@@ -69,7 +61,7 @@ def _stack(calls: list[dict[str, Any]]) -> dict[str, Any] | None:
             stacked[name] = first
             continue
         if name in padded:
-            values = [_pad(value, *padded[name]) for value in values]
+            values = [pad_tokens(value, *padded[name]) for value in values]
         if all(v.dim() and v.shape[0] == b for v, b in zip(values, sizes, strict=True)):
             if any(v.shape[1:] != values[0].shape[1:] for v in values):
                 return None
