@@ -220,8 +220,9 @@ class TemporalStage:
     ) -> torch.Tensor:
         """xv (T, C, h, w), xa (Ta, Ca), keyframes (S, C, h, w) -> velocity (T, C, h, w).
 
-        Runs over overlapping windows of `temporal_window` frames (one batched forward) and
-        blends them, so every frame sees positions the branch was trained on."""
+        Runs over windows of `temporal_window` frames tiling the clip as `phase` says
+        (window_starts; one batched forward) and blends them, so every frame sees positions the
+        branch was trained on."""
         total = xv.shape[0]
         frames = window_index(total, self.preset.temporal_window, phase)  # (W, F)
         shots = cond.shot_of_frame[frames]  # (W, F)
@@ -271,7 +272,8 @@ class AudioStage:
         phase: int = 0,
     ) -> torch.Tensor:
         """xa (Ta, Ca), xv (T, C, h, w) at the same noise level -> velocity (Ta, Ca), over
-        overlapping windows of `audio_window` latent frames (one batched forward), blended."""
+        windows of `audio_window` latent frames tiling the clip as `phase` says (one batched
+        forward), blended."""
         total = xa.shape[0]
         token_frames = frame_of_audio_token(
             total, xv.shape[0], self.preset.audio_codec.hop, cond.fps, cond.sample_rate

@@ -152,12 +152,14 @@ def test_videos_are_shared_by_replicas_and_expire_with_their_ttl(open_store):
     store.claim("w", NOW)
     mp4 = bytes(range(256)) * 4000  # ~1 MB, every byte value
     store.put_artifact(record.job_id, ".mp4", mp4)
-    store.put_artifact(record.job_id, ".png", b"png")
+    store.put_artifact(record.job_id, ".png", b"an earlier frame")
+    store.put_artifact(record.job_id, ".png", b"png")  # a second put replaces the first
     meta = VideoMeta(1.0, 12, 64, 64, 16000, 12, 3, len(mp4), True, {"temporal": 1.5})
     assert store.finish(record.job_id, "w", JobState.SUCCEEDED, NOW + 1, video=meta, result_ttl_s=5)
     finished = other.get(record.job_id)
     assert finished.video == meta and finished.video_available
     assert other.get_artifact(record.job_id, ".mp4") == mp4
+    assert other.get_artifact(record.job_id, ".png") == b"png"
     assert other.sweep(NOW + 3, lease_s=20, max_attempts=2, record_ttl_s=1e6)["videos_deleted"] == 0
     assert other.sweep(NOW + 7, lease_s=20, max_attempts=2, record_ttl_s=1e6)["videos_deleted"] == 1
     assert store.get_artifact(record.job_id, ".mp4") is None

@@ -108,11 +108,10 @@ class JobStore:
 
     def put_artifact(self, job_id: str, kind: str, data: bytes) -> None:
         _check_artifact(job_id, kind)
-        self._db.write(
-            lambda db: (
-                db.execute("DELETE FROM artifacts WHERE job_id = ? AND kind = ?", (job_id, kind)),
-                db.execute("INSERT INTO artifacts VALUES (?, ?, ?)", (job_id, kind, data)),
-            )
+        self._db.execute(
+            "INSERT INTO artifacts VALUES (?, ?, ?)"
+            " ON CONFLICT (job_id, kind) DO UPDATE SET data = excluded.data",
+            (job_id, kind, data),
         )
 
     def get_artifact(self, job_id: str, kind: str) -> bytes | None:
