@@ -17,7 +17,10 @@ from reelflow.pipeline.toyworld.spec import PATHS, ClipSpec
 # recognisable even while the subject grows or shrinks by GROWTH.
 FRAMING_SIZE = {"close-up": 0.5, "medium": 0.31, "wide": 0.19}
 GROWTH = (0.75, 1.35)  # scale at the start and end of a "grow" clip (reversed for "shrink")
-TRAVEL = (0.3, 0.7)  # start and end of a left/right/up/down move
+# A left/right/up/down move travels TRAVEL from a start drawn from START, the same range for
+# every direction: the first frame never says which way the subject will go, only the words do.
+TRAVEL = 0.25
+START = (0.375, 0.625)
 GROUND_Y = 0.7  # centroid height at a bounce's ground contact
 BOUNCE_HEIGHT = 0.3
 
@@ -63,20 +66,19 @@ def subject_track(spec: ClipSpec) -> Track:
     n = spec.num_frames
     rng = np.random.default_rng([spec.seed, 1])
     jitter = rng.uniform(-0.05, 0.05, size=2)  # where a still subject sits varies a little
+    start = rng.uniform(*START)
     u = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
     x = np.full(n, 0.5 + jitter[0])
     y = np.full(n, 0.5 + jitter[1])
     scale = np.ones(n)
     contacts: tuple[int, ...] = ()
-    a, b = TRAVEL
-    if spec.action == "left":
-        x = b + (a - b) * u
-    elif spec.action == "right":
-        x = a + (b - a) * u
-    elif spec.action == "up":
-        y = b + (a - b) * u
-    elif spec.action == "down":
-        y = a + (b - a) * u
+    if spec.action in ("left", "right", "up", "down"):
+        sign = 1.0 if spec.action in ("right", "down") else -1.0
+        travel = start + sign * TRAVEL * u
+        if spec.action in ("left", "right"):
+            x = travel
+        else:
+            y = travel
     elif spec.action in ("grow", "shrink"):
         lo, hi = np.log(GROWTH[0]), np.log(GROWTH[1])
         scale = np.exp(lo + (hi - lo) * u if spec.action == "grow" else hi + (lo - hi) * u)

@@ -17,18 +17,36 @@ SUBJECT = (
     "a {shape} coloured {colour}",
     "one {colour} {shape}",
 )
+# Everyday nouns people write for the shapes: a ball is a circle, a box a square.
+SHAPE_NOUNS = {
+    "circle": ("circle", "ball", "disc", "round ball"),
+    "square": ("square", "box", "block", "square block"),
+    "triangle": ("triangle", "triangle shape", "triangular block"),
+}
 FACE = ("a {colour} cartoon face", "a simple {colour} face", "a round {colour} face")
 IMAGE_SUBJECT = ("the subject from @image1", "the object shown in @image1", "@image1")
 ACTION = {
-    "left": ("moves left", "slides to the left", "drifts left"),
-    "right": ("moves right", "slides to the right", "drifts right"),
-    "up": ("moves up", "rises up", "floats up"),
-    "down": ("moves down", "sinks down", "drifts down"),
-    "bounce": ("bounces", "bounces on the ground", "keeps bouncing"),
-    "still": ("stays still", "holds still", "sits still"),
-    "grow": ("grows", "grows larger", "slowly grows"),
-    "shrink": ("shrinks", "slowly shrinks", "shrinks smaller"),
-    "speak": ('says "{text}"', 'speaks, saying "{text}"', 'looks at us and says "{text}"'),
+    "left": ("moves left", "slides to the left", "drifts left", "rolls left", "rolling left"),
+    "right": ("moves right", "slides to the right", "drifts right", "rolls right", "rolling right"),
+    "up": ("moves up", "rises up", "floats up", "goes up", "flies upward"),
+    "down": ("moves down", "sinks down", "drifts down", "falls down", "drops down"),
+    "bounce": (
+        "bounces",
+        "bounces on the ground",
+        "keeps bouncing",
+        "bouncing",
+        "jumps up and down",
+        "hops along",
+    ),
+    "still": ("stays still", "holds still", "sits still", "does not move", "stays put"),
+    "grow": ("grows", "grows larger", "slowly grows", "gets bigger", "expands"),
+    "shrink": ("shrinks", "slowly shrinks", "shrinks smaller", "gets smaller"),
+    "speak": (
+        'says "{text}"',
+        'speaks, saying "{text}"',
+        'looks at us and says "{text}"',
+        'talks and says "{text}"',
+    ),
     "follow": (
         "follows the path in @video1",
         "moves along the trajectory of @video1",
@@ -60,29 +78,30 @@ AUDIO = {
         "a beep at each bounce",
         "it beeps each time it lands",
         "a short beep on every bounce",
+        "beeps when it hits the ground",
     ),
-    "hum": ("a steady low hum", "a low humming drone", "a constant low hum"),
+    "hum": ("a steady low hum", "a low humming drone", "a constant low hum", "quiet hum"),
     "tone": ("a high tone", "a steady high-pitched tone", "a pure high tone"),
     "rain": ("the sound of rain", "rain noise", "pattering rain sounds"),
     "silence": ("silence", "no sound at all, silent", "in silence"),
     "speech": ("its voice", "a clear speaking voice", "the voice speaks"),
 }
 AUDIO_REF = ("the tone from @audio1", "the sound of @audio1", "the pitch of @audio1")
-KEYWORDS = {
+KEYWORDS: dict[str, str | tuple[str, ...]] = {
     **{name: name for name in ("red", "green", "blue", "yellow", "white", "purple", "orange")},
     "cyan": "cyan",
-    "circle": "circle",
-    "square": "square",
-    "triangle": "triangle",
+    "circle": ("circle", "ball", "disc"),
+    "square": ("square", "box", "block"),
+    "triangle": "triang",
     "face": "face",
     "left": "left",
     "right": "right",
     "up": "up",
     "down": "down",
-    "bounce": "bounc",
-    "still": "still",
-    "grow": "grow",
-    "shrink": "shrink",
+    "bounce": ("bounc", "jump", "hop"),
+    "still": ("still", "not move", "put"),
+    "grow": ("grow", "bigger", "expand"),
+    "shrink": ("shrink", "smaller"),
     "speak": "say",
     "follow": "@video1",
     "close-up": "close-up",
@@ -118,7 +137,8 @@ def subject_text(spec: ClipSpec, rng: np.random.Generator) -> str:
         return _pick(rng, IMAGE_SUBJECT)
     if spec.subject == "face":
         return _pick(rng, FACE).format(colour=spec.colour)
-    return _pick(rng, SUBJECT).format(colour=spec.colour, shape=spec.subject)
+    shape = _pick(rng, SHAPE_NOUNS[spec.subject])
+    return _pick(rng, SUBJECT).format(colour=spec.colour, shape=shape)
 
 
 def shot_text(spec: ClipSpec, shot: ShotSpec, rng: np.random.Generator, lead: str = "") -> str:
