@@ -12,6 +12,7 @@ SD3/Flux's VAE scaling factors) so the flow networks see unit-scale latents.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import torch
@@ -58,7 +59,7 @@ class Encoder(nn.Module):
         super().__init__()
         w, g = config.widths, config.groups
         layers: list[nn.Module] = [nn.Conv2d(3, w[0], 3, padding=1), ResBlock(w[0], g)]
-        for before, after in zip(w, w[1:], strict=False):
+        for before, after in itertools.pairwise(w):
             layers += [nn.Conv2d(before, after, 3, stride=2, padding=1), ResBlock(after, g)]
         layers += [
             nn.GroupNorm(g, w[-1]),
@@ -79,7 +80,7 @@ class Decoder(nn.Module):
             nn.Conv2d(config.channels, w[0], 3, padding=1),
             ResBlock(w[0], g),
         ]
-        for before, after in zip(w, w[1:], strict=False):
+        for before, after in itertools.pairwise(w):
             layers += [
                 nn.Upsample(scale_factor=2, mode="nearest"),
                 nn.Conv2d(before, after, 3, padding=1),
