@@ -14,7 +14,7 @@ CHILD = """
 import json, sys
 from pathlib import Path
 Path("/proc/self/clear_refs").write_text("5")  # peak RSS from here, not the forked parent's
-import reelflow.pipeline.stages as stages
+import reelflow.pipeline.generation.stages as stages
 if sys.argv[1] == "default":
     stages.keep_heap_warm = lambda: None  # glibc defaults: fresh mmaps for large tensors
 from bench.common import measure

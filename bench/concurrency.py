@@ -15,7 +15,7 @@ from reelflow.services.client import generate_remote
 
 def step_batching_present() -> bool:
     """Whether the deployed velocity methods batch steps across jobs (@serve.batch)."""
-    from reelflow.services import audio_gen, temporal_rayflow
+    from reelflow.services.deployments import audio_gen, temporal_rayflow
 
     return any("serve.batch" in inspect.getsource(m) for m in (temporal_rayflow, audio_gen))
 
@@ -55,7 +55,7 @@ def run(config: BenchConfig) -> Report:
         )
         data["levels"][jobs] = {"wall_s": wall, "throughput_vs_sequential": speedup}
     batching = step_batching_present()
-    from reelflow.services import server
+    from reelflow.services.deployments import server
 
     workers = server.read_raw_config(None).get("jobs", {}).get("workers", "?")
     data["step_batching"] = batching

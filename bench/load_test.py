@@ -175,8 +175,8 @@ def main() -> int:
     if args.embedded:
         import tempfile
 
-        from reelflow.pipeline.embedded import LocalStages
-        from reelflow.pipeline.presets import get_preset
+        from reelflow.pipeline.generation.embedded import LocalStages
+        from reelflow.pipeline.model.presets import get_preset
         from reelflow.services.jobs.settings import JobSettings
         from tests.services.embedded import ServerThread
 
@@ -185,7 +185,7 @@ def main() -> int:
         address, stop = server.address, server.stop
     elif args.served:
         from bench import served
-        from reelflow.services import server as serve_server
+        from reelflow.services.deployments import server as serve_server
 
         address, stop = served.address(), serve_server.stop
     try:

@@ -16,8 +16,8 @@ import torch
 
 from bench.common import BenchConfig, Report, Table
 from bench.flops import LiveBytes, forward_flops
-from reelflow.pipeline.presets import Preset, get_preset
-from reelflow.pipeline.stages import audio_network, spatial_network, temporal_network
+from reelflow.pipeline.generation.stages import audio_network, spatial_network, temporal_network
+from reelflow.pipeline.model.presets import Preset, get_preset
 
 SECONDS = 15.0
 TEXT_TOKENS = 32  # one shot's prompt tokens (MiniLM pads to the longest prompt)

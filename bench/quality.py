@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from reelflow.pipeline.embedded import LocalStages
-from reelflow.pipeline.mux import decode_mp4
-from reelflow.pipeline.presets import Preset
-from reelflow.pipeline.request import GenerationRequest, prepare
-from reelflow.pipeline.schedule import GenerationOptions, generate
+from reelflow.pipeline.generation.embedded import LocalStages
+from reelflow.pipeline.generation.mux import decode_mp4
+from reelflow.pipeline.generation.request import GenerationRequest, prepare
+from reelflow.pipeline.generation.schedule import GenerationOptions, generate
+from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.toyworld.evaluate import evaluate_mp4, summarise
 from reelflow.pipeline.toyworld.files import reference_files
 from reelflow.pipeline.toyworld.prompts import prompt_text

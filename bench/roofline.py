@@ -11,7 +11,7 @@ import torch
 from bench.common import BenchConfig, Report, Stats, Table, measure
 from bench.flops import forward_flops
 from bench.workload import local_stages, request, step_inputs
-from reelflow.pipeline.stages import INTRA_OP_THREADS
+from reelflow.pipeline.generation.stages import INTRA_OP_THREADS
 
 
 def matmul_peak(threads: int, repeats: int) -> tuple[float, int]:

@@ -19,8 +19,8 @@ from bench.quality import (
     snapshot_checkpoint,
 )
 from bench.workload import local_stages, request, tiny
-from reelflow.pipeline.request import prepare
-from reelflow.pipeline.schedule import generate
+from reelflow.pipeline.generation.request import prepare
+from reelflow.pipeline.generation.schedule import generate
 
 THRESHOLDS = (0.05, 0.1)
 QUALITY_KEYS = ("colour", "shape", "motion", "framing", "audio", "av", "flicker")

@@ -9,7 +9,7 @@ import numpy as np
 
 from bench.common import BenchConfig, Report, Stats, Table, measure
 from bench.workload import local_stages, request, run_embedded, step_inputs
-from reelflow.pipeline.mux import encode_mp4
+from reelflow.pipeline.generation.mux import encode_mp4
 
 
 def run(config: BenchConfig) -> Report:

@@ -15,8 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.load_test import PROMPTS
-from reelflow.services import server
 from reelflow.services.client import JobClient
+from reelflow.services.deployments import server
 from reelflow.v1 import generation_pb2 as pb
 
 

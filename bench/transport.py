@@ -42,7 +42,7 @@ class Prober:
 def step_payloads(steps: int) -> dict[str, int]:
     """Serialized sizes of one joint step's stage requests at the tiny preset's default request."""
     from bench.workload import local_stages, request, step_inputs
-    from reelflow.services.wire import cond_to_proto, tensor_to_proto
+    from reelflow.services.deployments.wire import cond_to_proto, tensor_to_proto
     from reelflow.v1 import stages_pb2
 
     inputs = step_inputs(local_stages(), request(steps))

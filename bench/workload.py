@@ -10,13 +10,13 @@ from dataclasses import dataclass
 import torch
 
 from bench.common import PROMPT
-from reelflow.pipeline.conditioning import Conditioning
-from reelflow.pipeline.embedded import LocalStages
-from reelflow.pipeline.presets import Preset, get_preset
-from reelflow.pipeline.request import GenerationRequest, PreparedRequest, prepare
-from reelflow.pipeline.sampling import seeded_noise
-from reelflow.pipeline.schedule import GenerationResult, generate, latent_shapes
-from reelflow.pipeline.stages import to_wire
+from reelflow.pipeline.generation.conditioning import Conditioning
+from reelflow.pipeline.generation.embedded import LocalStages
+from reelflow.pipeline.generation.request import GenerationRequest, PreparedRequest, prepare
+from reelflow.pipeline.generation.schedule import GenerationResult, generate, latent_shapes
+from reelflow.pipeline.generation.stages import to_wire
+from reelflow.pipeline.model.presets import Preset, get_preset
+from reelflow.pipeline.model.sampling import seeded_noise
 
 
 def tiny() -> Preset:

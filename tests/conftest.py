@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reelflow.pipeline.presets import Preset, get_preset
+from reelflow.pipeline.model.presets import Preset, get_preset
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,7 @@ def tiny() -> Preset:
 @pytest.fixture(scope="session")
 def local_stages(tiny):
     """Random-init stages (checkpoint "none"): tests must not depend on trained weights."""
-    from reelflow.pipeline.embedded import LocalStages
+    from reelflow.pipeline.generation.embedded import LocalStages
 
     return LocalStages(tiny, None)
 

@@ -1,0 +1,1 @@
+"""Serving: Ray Serve deployments, the public API adapters, jobs and the client."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from reelflow.pipeline.presets import get_preset
+from reelflow.pipeline.model.presets import get_preset
 from reelflow.services.jobs.settings import AuthSettings, JobSettings, parse_section
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "serve_config.yaml"

@@ -6,8 +6,8 @@ import asyncio
 import threading
 from dataclasses import replace
 
+from reelflow.services.api.embedded_server import start_embedded
 from reelflow.services.config import load_config
-from reelflow.services.embedded_server import start_embedded
 from reelflow.services.jobs.settings import AuthSettings, JobSettings
 
 

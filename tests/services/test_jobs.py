@@ -10,7 +10,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from reelflow.pipeline.request import GenerationRequest
+from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.services.client import JobClient, generate_remote
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2 as pb

@@ -15,7 +15,7 @@ import grpc
 import pytest
 import yaml
 
-from reelflow.pipeline.request import GenerationRequest
+from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.services.client import generate_remote
 from reelflow.services.config import DEFAULT_CONFIG
 from tests.deploy.prometheus import free_port, prometheus, query, wait_for_value
@@ -33,7 +33,7 @@ def embedded(tmp_path_factory):
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     grpc_port, metrics_port = free_port(), free_port()
     log = open(workdir / "serve.log", "wb")  # noqa: SIM115 - closed below
-    command = [sys.executable, "-m", "reelflow.services.cli", "serve", "--embedded"]
+    command = [sys.executable, "-m", "reelflow.cli.main", "serve", "--embedded"]
     command += ["--config", str(workdir / "config.yaml"), "--grpc-port", str(grpc_port)]
     process = subprocess.Popen(
         command,

@@ -9,8 +9,8 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from reelflow.pipeline.request import GenerationRequest
-from reelflow.services.api import request_from_proto, request_to_proto
+from reelflow.pipeline.generation.request import GenerationRequest
+from reelflow.services.api.messages import request_from_proto, request_to_proto
 from reelflow.services.client import JobClient, generate_remote
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2 as pb

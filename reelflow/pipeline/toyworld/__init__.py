@@ -1,0 +1,1 @@
+"""A synthetic audio-visual world with exact ground truth: clips, training, evaluation."""

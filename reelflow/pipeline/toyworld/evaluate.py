@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reelflow.pipeline.mux import decode_mp4
+from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.toyworld.measure_audio import classify_audio, measure_audio
 from reelflow.pipeline.toyworld.measure_video import (
     VideoMeasure,

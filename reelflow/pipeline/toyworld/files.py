@@ -9,7 +9,7 @@ import zlib
 
 import numpy as np
 
-from reelflow.pipeline.mux import encode_mp4
+from reelflow.pipeline.generation.mux import encode_mp4
 from reelflow.pipeline.toyworld.spec import ClipSpec
 from reelflow.pipeline.toyworld.world import reference_media
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reelflow.pipeline.presets import Preset
+from reelflow.pipeline.model.presets import Preset
 from reelflow.services.jobs.auth import ApiKeys
 from reelflow.services.jobs.retry import RetryingStages, RetryPolicy
 from reelflow.services.jobs.runner import JobRunner

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from google.protobuf import timestamp_pb2
 
-from reelflow.pipeline.plan import REFERENCE_ROLES
-from reelflow.pipeline.presets import Preset
-from reelflow.pipeline.request import (
+from reelflow.pipeline.generation.request import (
     MAX_CACHE_THRESHOLD,
     MAX_GUIDANCE,
     MAX_STEPS,
     limits_for,
 )
+from reelflow.pipeline.model.presets import Preset
+from reelflow.pipeline.script.plan import REFERENCE_ROLES
 from reelflow.services.jobs.records import JobRecord, JobState
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2

@@ -10,8 +10,8 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from reelflow.pipeline.plan import ScriptError
-from reelflow.services.api import invalid_argument
+from reelflow.pipeline.script.plan import ScriptError
+from reelflow.services.api.messages import invalid_argument
 
 
 class ApiError(Exception):

@@ -8,7 +8,7 @@ import io
 import av
 import numpy as np
 
-from reelflow.pipeline.mux import decode_mp4
+from reelflow.pipeline.generation.mux import decode_mp4
 
 
 def last_frame_png(mp4: bytes) -> bytes:

@@ -10,13 +10,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from reelflow.pipeline.loop_state import LoopState
-from reelflow.pipeline.plan import ScriptError
-from reelflow.pipeline.presets import Preset
-from reelflow.pipeline.request import prepare
-from reelflow.pipeline.schedule import Progress, generate, latent_shapes
+from reelflow.pipeline.generation.loop_state import LoopState
+from reelflow.pipeline.generation.request import prepare
+from reelflow.pipeline.generation.schedule import Progress, generate, latent_shapes
+from reelflow.pipeline.model.presets import Preset
+from reelflow.pipeline.script.plan import ScriptError
 from reelflow.services import metrics
-from reelflow.services.api import request_from_proto
+from reelflow.services.api.messages import request_from_proto
 from reelflow.services.jobs import media
 from reelflow.services.jobs.records import JobRecord, JobState, VideoMeta
 from reelflow.services.jobs.retry import StageUnavailable

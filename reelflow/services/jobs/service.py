@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator, Iterable
 
 import grpc
 
-from reelflow.pipeline.plan import ScriptError
-from reelflow.pipeline.presets import Preset
-from reelflow.pipeline.request import prepare
+from reelflow.pipeline.generation.request import prepare
+from reelflow.pipeline.model.presets import Preset
+from reelflow.pipeline.script.plan import ScriptError
 from reelflow.services import metrics
-from reelflow.services.api import request_from_proto
+from reelflow.services.api.messages import request_from_proto
 from reelflow.services.jobs import errors
 from reelflow.services.jobs.auth import ApiKeys, Principal
 from reelflow.services.jobs.convert import STATE_OF, capabilities, job_to_proto

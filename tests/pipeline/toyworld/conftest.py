@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reelflow.pipeline.mux import encode_mp4
+from reelflow.pipeline.generation.mux import encode_mp4
 from reelflow.pipeline.toyworld.evaluate import Scores, evaluate_mp4
 from reelflow.pipeline.toyworld.world import Clip, make_dataset
 

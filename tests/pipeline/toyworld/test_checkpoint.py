@@ -4,13 +4,13 @@ import asyncio
 
 import pytest
 
-from reelflow.pipeline.embedded import LocalStages
-from reelflow.pipeline.request import GenerationRequest, prepare
-from reelflow.pipeline.schedule import generate
+from reelflow.pipeline.generation.embedded import LocalStages
+from reelflow.pipeline.generation.request import GenerationRequest, prepare
+from reelflow.pipeline.generation.schedule import generate
+from reelflow.pipeline.model.weights import DEFAULT_CHECKPOINT
 from reelflow.pipeline.toyworld.evaluate import evaluate_mp4
 from reelflow.pipeline.toyworld.prompts import prompt_text
 from reelflow.pipeline.toyworld.spec import ClipSpec, ShotSpec
-from reelflow.pipeline.weights import DEFAULT_CHECKPOINT
 
 
 @pytest.fixture(scope="module")

@@ -95,7 +95,7 @@ def test_prompt_paraphrases_vary() -> None:
 
 
 def test_prompts_parse_with_the_script_language() -> None:
-    script = pytest.importorskip("reelflow.pipeline.script")
+    script = pytest.importorskip("reelflow.pipeline.script.parser")
     from reelflow.pipeline.toyworld.files import reference_files
 
     rng = np.random.default_rng(2)

@@ -1,0 +1,1 @@
+"""Training the codec and the three branches on world clips: examples, batches, trainers."""

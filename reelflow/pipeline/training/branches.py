@@ -1,0 +1,215 @@
+"""Rectified-flow training of the three branches on the synthetic world (resumable, EMA).
+
+Each iteration takes one DiT step on single frames (keyframes half the time) and one joint step
+in which RayFlow and the audio branch see each other's latents at the same noise level, as in
+sampling. Loss: || v(x_t, t) - (noise - x0) ||^2 with t logit-normal (SD3, Esser et al. 2024).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from reelflow.pipeline.generation.stages import (
+    PromptEncoderStage,
+    audio_network,
+    spatial_network,
+    temporal_network,
+)
+from reelflow.pipeline.model.codecs import AudioCodec
+from reelflow.pipeline.model.presets import get_preset
+from reelflow.pipeline.model.sampling import interpolate
+from reelflow.pipeline.model.weights import save_weights
+from reelflow.pipeline.training.batches import clip_batch, frame_batch
+from reelflow.pipeline.training.examples import Example, ExampleMaker
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    preset: str = "tiny"
+    fps: int = 8
+    window: int = 16  # frames per RayFlow/audio window (2 s at 8 fps; clips are 2-4 s)
+    pool: int = 1000  # examples held in memory
+    refresh_every: int = 25  # steps between replacing `refresh` pool examples with new ones
+    refresh: int = 8
+    frame_batch: int = 48
+    clip_batch: int = 4
+    lr: float = 5e-4
+    warmup: int = 200
+    ema: float = 0.998
+    dropout: float = 0.1  # condition dropout, which classifier-free guidance needs
+    seed: int = 0
+    checkpoint_minutes: float = 5.0
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        if self.window < 2 or self.pool < max(self.frame_batch, self.clip_batch):
+            raise ValueError("window must be >= 2 and the pool at least one batch")
+        if not 0.0 <= self.dropout < 1.0 or not 0.0 < self.ema < 1.0:
+            raise ValueError("dropout must be in [0, 1) and ema in (0, 1)")
+
+
+def logit_normal(batch: int, generator: torch.Generator) -> torch.Tensor:
+    return torch.sigmoid(torch.randn(batch, generator=generator))
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, run_dir: Path):
+        torch.set_num_threads(config.threads)
+        self.config, self.run_dir = config, run_dir
+        self.preset = get_preset(config.preset)
+        self.maker = ExampleMaker(self.preset, PromptEncoderStage(self.preset), config.fps)
+        torch.set_num_threads(config.threads)  # the encoder stage pins one thread for serving
+        self.codec = AudioCodec(self.preset.audio_codec)
+        self.nets = {
+            "spatial": spatial_network(self.preset),
+            "temporal": temporal_network(self.preset),
+            "audio": audio_network(self.preset),
+        }
+        self.emas = {name: copy.deepcopy(net).eval() for name, net in self.nets.items()}
+        params = [p for net in self.nets.values() for p in net.parameters()]
+        self.optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.01)
+        self.step, self.made = 0, 0
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.rng = np.random.default_rng(config.seed)
+        self._resume()
+        self.pool: list[Example] = [self._new_example() for _ in range(config.pool)]
+
+    def _new_example(self) -> Example:
+        rng = np.random.default_rng([self.config.seed, self.made])  # same clips after a resume
+        self.made += 1
+        return self.maker.make(rng)
+
+    @property
+    def state_path(self) -> Path:
+        return self.run_dir / "state.pt"
+
+    def _resume(self) -> None:
+        if not self.state_path.exists():
+            return
+        state = torch.load(self.state_path, weights_only=False)
+        for name in self.nets:
+            self.nets[name].load_state_dict(state["nets"][name])
+            self.emas[name].load_state_dict(state["emas"][name])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step, self.made = state["step"], max(0, state["made"] - self.config.pool)
+        self.generator.set_state(state["generator"])
+        self.rng = np.random.default_rng(self.config.seed + self.step)
+
+    def save(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        state = {
+            "nets": {n: m.state_dict() for n, m in self.nets.items()},
+            "emas": {n: m.state_dict() for n, m in self.emas.items()},
+            "optimizer": self.optimizer.state_dict(),
+            "step": self.step,
+            "made": self.made,
+            "generator": self.generator.get_state(),
+            "config": asdict(self.config),
+        }
+        partial = self.state_path.with_suffix(".tmp")
+        torch.save(state, partial)
+        os.replace(partial, self.state_path)  # a kill mid-save never corrupts the last state
+        save_weights(
+            {f"{n}.": m for n, m in self.emas.items()}, self.run_dir / "weights.safetensors"
+        )
+
+    def _lr(self) -> float:
+        return self.config.lr * min(1.0, (self.step + 1) / self.config.warmup)
+
+    def _sample(self, size: int) -> list[Example]:
+        return [self.pool[i] for i in self.rng.choice(len(self.pool), size, replace=False)]
+
+    def train_step(self) -> dict[str, float]:
+        config, g = self.config, self.generator
+        frames = frame_batch(self._sample(config.frame_batch), self.rng, config.dropout)
+        t = logit_normal(frames.x0.shape[0], g)
+        noise = torch.randn(frames.x0.shape, generator=g)
+        xt = interpolate(frames.x0, noise, t[:, None, None, None])
+        spatial = F.mse_loss(self.nets["spatial"](x=xt, t=t, **frames.inputs), noise - frames.x0)
+
+        clips = clip_batch(
+            self._sample(config.clip_batch),
+            self.rng,
+            config.dropout,
+            config.window,
+            self.codec,
+            config.fps,
+            self.preset.sample_rate,
+        )
+        t = logit_normal(clips.video.shape[0], g)
+        noise_v = torch.randn(clips.video.shape, generator=g)
+        noise_a = torch.randn(clips.audio.shape, generator=g)
+        xv = interpolate(clips.video, noise_v, t[:, None, None, None, None])
+        xa = interpolate(clips.audio, noise_a, t[:, None, None])
+        temporal = F.mse_loss(
+            self.nets["temporal"](
+                x=xv,
+                keyframes=clips.keyframes,
+                audio=xa,
+                audio_to_frame=clips.audio_to_frame,
+                t=t,
+                **clips.temporal,
+            ),
+            noise_v - clips.video,
+        )
+        audio = F.mse_loss(
+            self.nets["audio"](
+                x=xa, video=xv, frame_of_token=clips.frame_of_token, t=t, **clips.sound
+            ),
+            noise_a - clips.audio,
+        )
+        for group in self.optimizer.param_groups:
+            group["lr"] = self._lr()
+        self.optimizer.zero_grad(set_to_none=True)
+        (spatial + temporal + audio).backward()
+        for net in self.nets.values():
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        self.optimizer.step()
+        self._update_ema()
+        self.step += 1
+        if self.step % config.refresh_every == 0:
+            for index in self.rng.choice(len(self.pool), config.refresh, replace=False):
+                self.pool[index] = self._new_example()
+        return {"spatial": spatial.item(), "temporal": temporal.item(), "audio": audio.item()}
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        decay = min(self.config.ema, (1 + self.step) / (10 + self.step))  # fast start
+        for name, net in self.nets.items():
+            for ema, live in zip(self.emas[name].parameters(), net.parameters(), strict=True):
+                ema.lerp_(live, 1.0 - decay)
+
+    def run(self, minutes: float, on_log: Callable[[dict], None] | None = None) -> None:
+        """Train for `minutes` of wall time, saving every checkpoint_minutes and at the end."""
+        began = last_save = time.monotonic()
+        log_path = self.run_dir / "log.jsonl"
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        smoothed: dict[str, float] = {}
+        while time.monotonic() - began < minutes * 60:
+            losses = self.train_step()
+            for name, value in losses.items():
+                smoothed[name] = (
+                    value if name not in smoothed else 0.98 * smoothed[name] + 0.02 * value
+                )
+            if self.step % 25 == 0:
+                record = {"step": self.step, "seconds": round(time.monotonic() - began, 1)} | {
+                    name: round(value, 5) for name, value in smoothed.items()
+                }
+                with log_path.open("a") as log:
+                    log.write(json.dumps(record) + "\n")
+                if on_log is not None:
+                    on_log(record)
+            if time.monotonic() - last_save > self.config.checkpoint_minutes * 60:
+                self.save()
+                last_save = time.monotonic()
+        self.save()

@@ -1,0 +1,61 @@
+"""World clips as training examples: latents plus the conditioning the prompt encoder makes.
+
+Each example goes through the same `PromptEncoderStage.encode` as generation does (text and
+reference tokens), so training sees exactly what sampling will feed the branches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from reelflow.pipeline.generation.conditioning import Conditioning
+from reelflow.pipeline.generation.stages import PromptEncoderStage
+from reelflow.pipeline.model.codecs import AudioCodec, VideoCodec
+from reelflow.pipeline.model.presets import Preset
+from reelflow.pipeline.script.parser import parse
+from reelflow.pipeline.toyworld.files import attachments
+from reelflow.pipeline.toyworld.sample import sample_spec
+from reelflow.pipeline.toyworld.world import render_clip
+
+
+@dataclass(frozen=True, eq=False)
+class Example:
+    video: torch.Tensor  # (T, C, h, w) float16 clean video latent
+    audio: torch.Tensor  # (N,) float16 waveform; cropped with the video, then encoded
+    cond: Conditioning
+    keyframe_of_frame: torch.Tensor  # (T,) int64: the frame index of each frame's shot start
+
+
+class ExampleMaker:
+    def __init__(self, preset: Preset, encoder: PromptEncoderStage, fps: int):
+        self.preset = preset
+        self.encoder = encoder
+        self.fps = fps
+        self.video_codec = VideoCodec(preset.video_codec)
+        self.audio_codec = AudioCodec(preset.audio_codec)
+
+    def make(self, rng: np.random.Generator, split: str = "train") -> Example:
+        spec = sample_spec(rng, split=split, fps=self.fps, duration_s=(2, 4))
+        clip = render_clip(spec)
+        plan = parse(
+            clip.prompt,
+            duration_s=clip.frames.shape[0] / clip.fps,
+            fps=clip.fps,
+            width=clip.frames.shape[2],
+            height=clip.frames.shape[1],
+            sample_rate=clip.sample_rate,
+            references=attachments(spec),  # decoded as for users
+        )
+        cond = self.encoder.encode(plan)
+        pixels = torch.from_numpy(clip.frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        video = self.video_codec.encode(pixels).half()
+        starts = torch.tensor([shot.start_frame for shot in plan.shots])
+        return Example(
+            video=video,
+            audio=torch.from_numpy(clip.audio).half(),
+            cond=cond,
+            keyframe_of_frame=starts[cond.shot_of_frame],
+        )

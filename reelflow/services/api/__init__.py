@@ -1,0 +1,1 @@
+"""The public API adapters: gRPC handlers, message conversions and the embedded server."""

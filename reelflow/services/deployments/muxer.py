@@ -1,0 +1,25 @@
+"""Muxer deployment: final latents -> frames and waveform -> MP4 (H.264 + AAC)."""
+
+from __future__ import annotations
+
+from ray import serve
+
+from reelflow.pipeline.generation.stages import MuxerStage
+from reelflow.pipeline.model.presets import get_preset
+from reelflow.services import metrics
+from reelflow.services.deployments.wire import tensor_from_proto
+from reelflow.v1 import stages_pb2
+
+
+@serve.deployment(name="Muxer")
+class Muxer:
+    def __init__(self, preset: str):
+        self.stage = MuxerStage(get_preset(preset))
+
+    @metrics.timed_stage("Muxer", "decode_and_mux")
+    def decode_and_mux(self, request: bytes) -> bytes:
+        m = stages_pb2.MuxRequest.FromString(request)
+        mp4 = self.stage.decode_and_mux(
+            tensor_from_proto(m.xv), tensor_from_proto(m.xa), m.fps, m.sample_rate, m.num_samples
+        )
+        return stages_pb2.MuxResponse(mp4=mp4).SerializeToString()

@@ -1,0 +1,122 @@
+"""Orchestrator deployment: the gRPC ingress. A thin adapter from the Serve gRPC proxy to the
+job service (reelflow/services/jobs), whose runner drives the generation schedule over the
+stage deployments. Job records and videos live in the store, outside the replica."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from grpc_health.v1 import health_pb2
+from ray import serve
+from ray.exceptions import ActorUnavailableError, RayActorError
+from ray.serve.exceptions import (
+    BackPressureError,
+    DeploymentUnavailableError,
+    ReplicaUnavailableError,
+)
+from ray.serve.grpc_util import RayServegRPCContext
+from ray.serve.handle import DeploymentHandle
+
+from reelflow.pipeline.model.presets import get_preset
+from reelflow.pipeline.model.weights import resolve_checkpoint
+from reelflow.services.api.grpc_handlers import serve_stream, serve_unary
+from reelflow.services.deployments.remote_stages import RemoteStages
+from reelflow.services.jobs.assemble import assemble
+from reelflow.services.jobs.settings import AuthSettings, JobSettings
+from reelflow.v1 import generation_pb2
+
+logger = logging.getLogger("ray.serve")
+_TRANSIENT = (
+    RayActorError,  # the replica died mid-call (ActorDiedError is a subclass)
+    ActorUnavailableError,
+    BackPressureError,
+    DeploymentUnavailableError,
+    ReplicaUnavailableError,
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    return isinstance(error, _TRANSIENT)
+
+
+def _trained(checkpoint: str) -> bool:
+    try:
+        return resolve_checkpoint(checkpoint or None) is not None
+    except FileNotFoundError:  # the stage deployments report a missing file
+        return False
+
+
+@serve.deployment(name="Orchestrator")
+class Orchestrator:
+    async def __init__(
+        self,
+        encoder: DeploymentHandle,
+        spatial: DeploymentHandle,
+        temporal: DeploymentHandle,
+        audio: DeploymentHandle,
+        muxer: DeploymentHandle,
+        preset: str,
+        jobs: JobSettings | None = None,
+        auth: AuthSettings | None = None,
+        checkpoint: str = "",
+    ):
+        try:
+            replica = serve.get_replica_context().replica_id.unique_id
+        except Exception:  # outside a replica (unit use)
+            replica = "local"
+        self.service = assemble(
+            RemoteStages(encoder, spatial, temporal, audio, muxer),
+            get_preset(preset),
+            jobs or JobSettings(),
+            auth or AuthSettings(),
+            worker_id=f"{replica}-{uuid.uuid4().hex[:8]}",
+            trained=_trained(checkpoint),
+            is_transient=is_transient,
+        )
+        self.service.runner.start()
+
+    async def Generate(self, request: generation_pb2.GenerateRequest, grpc_context):
+        async for event in serve_stream(
+            self.service.generate, request, grpc_context, generation_pb2.GenerateEvent
+        ):
+            yield event
+
+    async def SubmitJob(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(self.service.submit_job, request, grpc_context, generation_pb2.Job)
+
+    async def GetJob(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(self.service.get_job, request, grpc_context, generation_pb2.Job)
+
+    async def CancelJob(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(self.service.cancel_job, request, grpc_context, generation_pb2.Job)
+
+    async def ListJobs(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(
+            self.service.list_jobs, request, grpc_context, generation_pb2.ListJobsResponse
+        )
+
+    async def GetCapabilities(self, request, grpc_context: RayServegRPCContext):
+        return await serve_unary(
+            self.service.get_capabilities, request, grpc_context, generation_pb2.Capabilities
+        )
+
+    async def WatchJob(self, request, grpc_context: RayServegRPCContext):
+        async for job in serve_stream(
+            self.service.watch_job, request, grpc_context, generation_pb2.Job
+        ):
+            yield job
+
+    async def FetchVideo(self, request, grpc_context: RayServegRPCContext):
+        async for chunk in serve_stream(
+            self.service.fetch_video, request, grpc_context, generation_pb2.VideoChunk
+        ):
+            yield chunk
+
+    async def Check(  # grpc.health.v1.Health/Check
+        self, request: health_pb2.HealthCheckRequest
+    ) -> health_pb2.HealthCheckResponse:
+        return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
+
+    def __del__(self) -> None:
+        self.service.store.close()

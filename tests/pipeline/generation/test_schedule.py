@@ -1,0 +1,77 @@
+"""The whole schedule, embedded, at the tiny preset with random weights and two steps."""
+
+import asyncio
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from reelflow.pipeline.generation.mux import decode_mp4
+from reelflow.pipeline.generation.request import GenerationRequest, prepare
+from reelflow.pipeline.generation.schedule import generate
+from reelflow.pipeline.script.plan import ScriptError
+from tests.conftest import assert_valid_mp4
+
+PROMPT = "[0-1s] close-up of a red ball bouncing, a beep [1-2s] wide shot, quiet hum"
+
+
+def run(local_stages, tiny, request, events=None):
+    prepared = prepare(request, tiny)
+    return asyncio.run(
+        generate(
+            prepared.plan,
+            prepared.options,
+            local_stages,
+            tiny,
+            events.append if events is not None else None,
+        )
+    )
+
+
+def test_generates_a_valid_mp4_with_progress_from_every_stage(local_stages, tiny, tmp_path):
+    events = []
+    result = run(local_stages, tiny, GenerationRequest(PROMPT, seed=1, steps=2), events)
+    path = tmp_path / "out.mp4"
+    path.write_bytes(result.mp4)
+    assert_valid_mp4(path, seconds=2.0, fps=8, width=64, height=64, sample_rate=16000)
+    assert {e.stage for e in events} == {"prompt_encoding", "keyframes", "denoising", "muxing"}
+    assert [e.step for e in events if e.stage == "denoising"] == [1, 2]
+    assert set(result.stage_seconds) >= {
+        "prompt_encoding",
+        "keyframes",
+        "temporal",
+        "audio",
+        "muxing",
+    }
+
+
+def test_same_seed_same_output_and_other_seed_differs(local_stages, tiny):
+    request = GenerationRequest(PROMPT, seed=5, steps=2, width=32, height=48)
+    a, b = (decode_mp4(run(local_stages, tiny, request).mp4) for _ in range(2))
+    c = decode_mp4(run(local_stages, tiny, replace(request, seed=6)).mp4)
+    assert a.frames.shape == (16, 48, 32, 3)
+    assert np.array_equal(a.frames, b.frames) and np.array_equal(a.audio, b.audio)
+    assert not np.array_equal(a.frames, c.frames)
+    assert a.audio.std() > 0 and a.frames.std() > 0
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        (GenerationRequest(""), "prompt"),
+        (GenerationRequest("a ball", duration_s=-1.0), "duration"),
+        (GenerationRequest("a ball", width=33, height=32), "size"),
+        (GenerationRequest("a ball", width=512, height=512), "size"),
+        (GenerationRequest("a ball", width=64), "size"),
+        (GenerationRequest("a ball", steps=0), "steps"),
+        (GenerationRequest("a ball", steps=1000), "steps"),
+        (GenerationRequest("a ball", guidance=0.5), "guidance"),
+        (GenerationRequest("a ball", seed=-3), "seed"),
+        (GenerationRequest("a ball", fps=0), "fps"),
+    ],
+)
+def test_bad_requests_name_the_field(tiny, request_, field):
+    with pytest.raises(ScriptError) as caught:
+        prepare(request_, tiny)
+    assert caught.value.field == field
+    assert caught.value.message
