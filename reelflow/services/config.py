@@ -9,7 +9,12 @@ from typing import Any
 import yaml
 
 from reelflow.pipeline.model.presets import get_preset
-from reelflow.services.jobs.settings import AuthSettings, JobSettings, parse_section
+from reelflow.services.jobs.settings import (
+    AuthSettings,
+    JobSettings,
+    WebhookSettings,
+    parse_section,
+)
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "serve_config.yaml"
 STAGE_NAMES = (
@@ -110,6 +115,7 @@ class ServeConfig:
     jobs: JobSettings = field(default_factory=JobSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     batching: BatchSettings = field(default_factory=BatchSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     def __post_init__(self) -> None:
         get_preset(self.preset)  # raises for an unknown preset
@@ -139,6 +145,7 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
     jobs = parse_section(JobSettings, raw.pop("jobs", None), "jobs")
     auth = parse_section(AuthSettings, raw.pop("auth", None), "auth")
     batching = parse_section(BatchSettings, raw.pop("batching", None), "batching")
+    webhooks = parse_section(WebhookSettings, raw.pop("webhooks", None), "webhooks")
     unknown = set(raw) - {"preset", "checkpoint", "grpc_port", "http_port", "max_message_bytes"}
     if unknown:
         raise ValueError(f"unknown config keys {sorted(unknown)}")
@@ -148,7 +155,14 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
         if "autoscaling_config" in settings:
             settings.setdefault("num_replicas", None)  # autoscaling replaces a fixed count
         entries.append(DeploymentConfig(name=name, **settings))
-    return ServeConfig(**raw, deployments=tuple(entries), jobs=jobs, auth=auth, batching=batching)
+    return ServeConfig(
+        **raw,
+        deployments=tuple(entries),
+        jobs=jobs,
+        auth=auth,
+        batching=batching,
+        webhooks=webhooks,
+    )
 
 
 def load_config(path: Path | str | None = None) -> ServeConfig:

@@ -56,7 +56,7 @@ class ReferenceFile(_message.Message):
     def __init__(self, name: _Optional[str] = ..., data: _Optional[bytes] = ..., role: _Optional[str] = ...) -> None: ...
 
 class GenerateRequest(_message.Message):
-    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "seed", "steps", "guidance", "references", "negative_prompt", "generate_audio", "return_last_frame", "priority", "queue_timeout_s", "deadline_s", "draft", "cache_threshold")
+    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "seed", "steps", "guidance", "references", "negative_prompt", "generate_audio", "return_last_frame", "priority", "queue_timeout_s", "deadline_s", "draft", "cache_threshold", "callback_url")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     DURATION_S_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,7 @@ class GenerateRequest(_message.Message):
     DEADLINE_S_FIELD_NUMBER: _ClassVar[int]
     DRAFT_FIELD_NUMBER: _ClassVar[int]
     CACHE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    CALLBACK_URL_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     duration_s: float
     fps: int
@@ -91,7 +92,8 @@ class GenerateRequest(_message.Message):
     deadline_s: float
     draft: bool
     cache_threshold: float
-    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seed: _Optional[int] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., references: _Optional[_Iterable[_Union[ReferenceFile, _Mapping]]] = ..., negative_prompt: _Optional[str] = ..., generate_audio: _Optional[bool] = ..., return_last_frame: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., queue_timeout_s: _Optional[float] = ..., deadline_s: _Optional[float] = ..., draft: _Optional[bool] = ..., cache_threshold: _Optional[float] = ...) -> None: ...
+    callback_url: str
+    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seed: _Optional[int] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., references: _Optional[_Iterable[_Union[ReferenceFile, _Mapping]]] = ..., negative_prompt: _Optional[str] = ..., generate_audio: _Optional[bool] = ..., return_last_frame: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., queue_timeout_s: _Optional[float] = ..., deadline_s: _Optional[float] = ..., draft: _Optional[bool] = ..., cache_threshold: _Optional[float] = ..., callback_url: _Optional[str] = ...) -> None: ...
 
 class Accepted(_message.Message):
     __slots__ = ("job_id", "num_frames", "num_shots", "seed")

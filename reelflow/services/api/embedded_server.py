@@ -1,14 +1,19 @@
 """`reelflow serve --embedded`: the public API on a grpc.aio server in this process, with the
-stages as local objects. No Ray: the same job service, store and schedule as the Serve path.
-TLS is terminated here when a certificate and key are given."""
+stages as local objects, and the OpenAI-compatible HTTP API (api/http) on uvicorn beside it.
+No Ray: the same job service, store and schedule as the Serve path. TLS is terminated here
+(on both ports) when a certificate and key are given."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -16,6 +21,7 @@ from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.weights import resolve_checkpoint
 from reelflow.services.api.grpc_handlers import aio_stream, aio_unary
+from reelflow.services.api.http.app import build_http_app
 from reelflow.services.config import ServeConfig
 from reelflow.services.jobs.assemble import assemble
 from reelflow.services.jobs.service import JobService
@@ -68,12 +74,52 @@ class Servicer(generation_pb2_grpc.VideoGenerationServicer):
 
 
 @dataclass
+class HttpServer:
+    server: uvicorn.Server
+    task: asyncio.Task
+    port: int
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self.task, 10)
+
+
+async def _start_http(
+    service: JobService, config: ServeConfig, host: str, port: int, tls: TlsFiles | None
+) -> HttpServer:
+    app = build_http_app(service, config.max_message_bytes)
+    listener = socket.create_server((host, port))  # bound here so port 0 reports its port
+    settings = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="off",
+        ssl_certfile=str(tls.certificate) if tls else None,
+        ssl_keyfile=str(tls.private_key) if tls else None,
+    )
+    server = uvicorn.Server(settings)
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped it
+        await asyncio.sleep(0.01)
+    return HttpServer(server, task, listener.getsockname()[1])
+
+
+@dataclass
 class EmbeddedServer:
     server: grpc.aio.Server
     service: JobService
     port: int
+    http: HttpServer | None = None
+
+    @property
+    def http_port(self) -> int | None:
+        return None if self.http is None else self.http.port
 
     async def stop(self, grace_s: float = 1.0) -> None:
+        if self.http is not None:
+            await self.http.stop()
         await self.server.stop(grace_s)
         await self.service.runner.stop()
         self.service.store.close()
@@ -85,8 +131,10 @@ async def start_embedded(
     port: int | None = None,
     tls: TlsFiles | None = None,
     stages=None,
+    http_port: int | None = None,
 ) -> EmbeddedServer:
-    """Serve on host:port (0 picks a free port). `stages` defaults to LocalStages."""
+    """Serve gRPC on host:port and, when `http_port` is given, the HTTP API on host:http_port
+    (0 picks a free port for either). `stages` defaults to LocalStages."""
     preset = get_preset(config.preset)
     checkpoint = resolve_checkpoint(config.checkpoint or None)
     stages = stages or LocalStages(preset, checkpoint)
@@ -98,6 +146,7 @@ async def start_embedded(
         worker_id=f"embedded-{uuid.uuid4().hex[:8]}",
         trained=bool(getattr(stages, "trained", False)),
         is_transient=lambda error: False,
+        webhooks=config.webhooks,
     )
     limit = config.max_message_bytes
     server = grpc.aio.server(
@@ -126,5 +175,6 @@ async def start_embedded(
         else server.add_insecure_port(address)
     )
     await server.start()
+    http = None if http_port is None else await _start_http(service, config, host, http_port, tls)
     service.runner.start()
-    return EmbeddedServer(server=server, service=service, port=bound)
+    return EmbeddedServer(server=server, service=service, port=bound, http=http)

@@ -9,8 +9,10 @@ from reelflow.services.jobs.auth import ApiKeys
 from reelflow.services.jobs.retry import RetryingStages, RetryPolicy
 from reelflow.services.jobs.runner import JobRunner
 from reelflow.services.jobs.service import JobService
-from reelflow.services.jobs.settings import AuthSettings, JobSettings
+from reelflow.services.jobs.settings import AuthSettings, JobSettings, WebhookSettings
 from reelflow.services.jobs.store import open_store
+from reelflow.services.jobs.webhooks.outbox import Outbox
+from reelflow.services.jobs.webhooks.sender import WebhookSender
 
 
 def assemble(
@@ -22,9 +24,13 @@ def assemble(
     *,
     trained: bool,
     is_transient: Callable[[BaseException], bool],
+    webhooks: WebhookSettings | None = None,
 ) -> JobService:
-    """Call on the event loop that will serve; start with `service.runner.start()`."""
+    """Call on the event loop that will serve; start with `service.runner.start()` (which
+    starts the webhook sender too)."""
+    webhooks = webhooks or WebhookSettings()
     store = open_store(jobs.url, jobs.root)
     policy = RetryPolicy(jobs.stage_timeout_s, jobs.stage_retries, is_transient)
-    runner = JobRunner(store, jobs, RetryingStages(stages, policy), preset, worker_id)
-    return JobService(store, runner, ApiKeys(auth), jobs, preset, trained)
+    sender = WebhookSender(Outbox(store.database), webhooks)
+    runner = JobRunner(store, jobs, RetryingStages(stages, policy), preset, worker_id, sender)
+    return JobService(store, runner, ApiKeys(auth), jobs, preset, trained, webhooks)

@@ -22,6 +22,7 @@ from reelflow.services.jobs.records import JobRecord, JobState, VideoMeta
 from reelflow.services.jobs.retry import StageUnavailable
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.services.jobs.store import JobStore
+from reelflow.services.jobs.webhooks.sender import WebhookSender
 from reelflow.v1 import generation_pb2
 
 logger = logging.getLogger("reelflow.jobs")
@@ -36,9 +37,11 @@ class JobRunner:
         stages,
         preset: Preset,
         worker_id: str,
+        webhooks: WebhookSender | None = None,
     ):
         self.store, self.settings, self.stages, self.preset = store, settings, stages, preset
         self.worker_id = worker_id
+        self.webhooks = webhooks
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._running: dict[str, asyncio.Task] = {}
@@ -47,6 +50,8 @@ class JobRunner:
 
     def start(self) -> None:
         loops = [self._worker() for _ in range(self.settings.workers)] + [self._sweeper()]
+        if self.webhooks is not None:
+            loops.append(self.webhooks.run())
         self._tasks = [asyncio.create_task(loop) for loop in loops]
 
     async def stop(self) -> None:
@@ -54,6 +59,8 @@ class JobRunner:
         # Python 3.11 can swallow one that races its inner future; a job cancelled by its
         # client at the same moment returns normally).
         self._stopping = True
+        if self.webhooks is not None:
+            self.webhooks.stop()
         for task in self._tasks + list(self._running.values()):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -26,8 +26,9 @@ from reelflow.services.jobs.auth import ApiKeys, Principal
 from reelflow.services.jobs.convert import STATE_OF, capabilities, job_to_proto
 from reelflow.services.jobs.records import JOB_ID, JobRecord, JobState
 from reelflow.services.jobs.runner import JobRunner
-from reelflow.services.jobs.settings import JobSettings
+from reelflow.services.jobs.settings import JobSettings, WebhookSettings
 from reelflow.services.jobs.store import JobStore, QueueFull, QuotaExceeded, RequestIdReused
+from reelflow.services.jobs.webhooks.targets import check_callback_url
 from reelflow.v1 import generation_pb2
 
 Metadata = Iterable[tuple[str, str | bytes]]
@@ -54,9 +55,11 @@ class JobService:
         settings: JobSettings,
         preset: Preset,
         trained: bool,
+        webhooks: WebhookSettings | None = None,
     ):
         self.store, self.runner, self.keys = store, runner, keys
         self.settings, self.preset, self.trained = settings, preset, trained
+        self.webhooks = webhooks or WebhookSettings()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -104,6 +107,7 @@ class JobService:
             request.deadline_s, settings.default_deadline_s, settings.max_deadline_s, "deadline_s"
         )
         try:
+            callback_url = check_callback_url(request.callback_url, self.webhooks)
             prepared = await asyncio.to_thread(prepare, request_from_proto(request), self.preset)
         except ScriptError as error:
             raise errors.bad_request(error) from None
@@ -134,6 +138,7 @@ class JobService:
                 settings.max_queued,
                 who.max_active_jobs,
                 affinity,
+                callback_url,
             )
         except QueueFull as full:
             raise errors.overloaded(str(full), self._retry_after(full.queued)) from None
@@ -147,6 +152,20 @@ class JobService:
                 f"request_id {request_id!r} was used for a different request",
             ) from None
         return job, created
+
+    # -- for the HTTP API, which shows more of a job than the Job message ---------------------
+
+    async def record(self, job_id: str, metadata: Metadata) -> JobRecord:
+        return await self._owned(job_id, self.keys.authenticate(metadata))
+
+    async def delete_job(self, job_id: str, metadata: Metadata) -> JobRecord:
+        """Cancel the job (it stops within one step), then forget it and its files."""
+        who = self.keys.authenticate(metadata)
+        who.require_write()
+        job = await self._owned(job_id, who)
+        await self.cancel_job(generation_pb2.CancelJobRequest(job_id=job_id), metadata)
+        await asyncio.to_thread(self.store.delete, job_id)
+        return job
 
     # -- unary methods -----------------------------------------------------------------------
 

@@ -81,6 +81,40 @@ class AuthSettings:
             raise ValueError("auth.max_active_jobs must be an integer >= 1")
 
 
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Signed POSTs to a job's callback_url on every state change (serve_config `webhooks:`).
+
+    A callback URL makes the server call an address a client chose, so only the hosts listed
+    here may be called ("example.com", or "*.example.com" for its subdomains); none by default.
+    The signing secret (Standard Webhooks: "whsec_" + base64 key) comes from the environment
+    variable `secret_env`, never from the config file."""
+
+    allowed_hosts: tuple[str, ...] = ()
+    secret_env: str = "REELFLOW_WEBHOOK_SECRET"
+    timeout_s: float = 10.0  # one delivery attempt; longer counts as a failure
+    max_attempts: int = 10  # then the event is given up (kept in the outbox, marked dead)
+    backoff_s: float = 1.0  # the wait after the first failure; doubles per attempt
+    max_backoff_s: float = 600.0
+    poll_s: float = 0.2  # how often a sender looks for due deliveries
+
+    def __post_init__(self) -> None:
+        hosts = self.allowed_hosts
+        if isinstance(hosts, str) or not all(isinstance(h, str) and h for h in hosts):
+            raise ValueError("webhooks.allowed_hosts must be a list of host names")
+        object.__setattr__(self, "allowed_hosts", tuple(h.lower() for h in hosts))
+        for name in ("timeout_s", "backoff_s", "max_backoff_s", "poll_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ValueError(f"webhooks.{name} must be a number > 0")
+        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+            raise ValueError("webhooks.max_attempts must be an integer >= 1")
+
+    @property
+    def secret(self) -> str:
+        return os.environ.get(self.secret_env, "")
+
+
 def parse_section(cls: type, raw: Any, where: str):
     if raw is None:
         return cls()

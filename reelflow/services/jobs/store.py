@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reelflow.services.jobs.database import Database, Row, connect
 from reelflow.services.jobs.records import JOB_ID, JobRecord, JobState, VideoMeta
+from reelflow.services.jobs.webhooks import outbox
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -96,9 +97,14 @@ class JobStore:
 
     @staticmethod
     def _create_schema(db: Database) -> None:
-        for statement in _SCHEMA.format(blob=db.blob_type).split(";"):
+        for statement in (_SCHEMA.format(blob=db.blob_type) + outbox.SCHEMA).split(";"):
             if statement.strip():
                 db.execute(statement)
+
+    @property
+    def database(self) -> Database:
+        """The connection, for tables that live beside the jobs (the webhook outbox)."""
+        return self._db
 
     def close(self) -> None:
         self._db.close()
@@ -135,10 +141,12 @@ class JobStore:
         max_queued: int,
         max_active: int,
         affinity: str | None = None,
+        callback_url: str = "",
     ) -> tuple[JobRecord, bool]:
         """Insert a queued job, or return the owner's job with the same request_id.
 
-        `affinity`: only that runner may claim the job (a Generate call streams from it)."""
+        `affinity`: only that runner may claim the job (a Generate call streams from it).
+        `callback_url`: where its state changes are posted (webhooks/outbox.py)."""
 
         def insert(db: Database) -> tuple[JobRecord, bool]:
             if record.request_id:
@@ -169,6 +177,9 @@ class JobStore:
                 f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                 [*values.values(), request_hash, affinity],
             )
+            if callback_url:
+                outbox.add_target(db, record.job_id, callback_url)
+                outbox.notify(db, [record.job_id], record.created_at)
             return record, True
 
         return self._db.write(insert)
@@ -183,8 +194,10 @@ class JobStore:
         states: tuple[JobState, ...],
         limit: int,
         before: tuple[float, str] | None,
+        oldest_first: bool = False,
     ) -> list[JobRecord]:
-        """Newest first; `before` is the (created_at, job_id) of the last job already seen."""
+        """Newest first (or oldest first); `before` is the (created_at, job_id) of the last job
+        already seen."""
         clauses, args = [], []
         if owner is not None:
             clauses.append("owner = ?")
@@ -192,12 +205,13 @@ class JobStore:
         if states:
             clauses.append(f"state IN ({', '.join('?' * len(states))})")
             args.extend(str(s) for s in states)
+        past, order = (">", "ASC") if oldest_first else ("<", "DESC")
         if before is not None:
-            clauses.append("(created_at < ? OR (created_at = ? AND job_id < ?))")
+            clauses.append(f"(created_at {past} ? OR (created_at = ? AND job_id {past} ?))")
             args.extend([before[0], before[0], before[1]])
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._db.execute(
-            f"SELECT * FROM jobs {where} ORDER BY created_at DESC, job_id DESC LIMIT ?",
+            f"SELECT * FROM jobs {where} ORDER BY created_at {order}, job_id {order} LIMIT ?",
             [*args, limit],
         ).fetchall()
         return [_record(row) for row in rows]
@@ -219,6 +233,7 @@ class JobStore:
                 " attempts = attempts + 1 WHERE job_id = ?",
                 (worker, now, now, row["job_id"]),
             )
+            outbox.notify(db, [row["job_id"]], now)
             return _record(db.execute("SELECT * FROM jobs WHERE job_id = ?", row).fetchone())
 
         return self._db.write(take)
@@ -296,6 +311,8 @@ class JobStore:
                     worker,
                 ),
             )
+            if cursor.rowcount == 1:
+                outbox.notify(db, [job_id], now)
             return cursor.rowcount == 1
 
         return self._db.write(end)
@@ -308,10 +325,23 @@ class JobStore:
                 " WHERE job_id = ? AND state IN ('QUEUED', 'RUNNING')",
                 (now, job_id),
             )
+            outbox.notify(db, [job_id], now)
             row = db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             return None if row is None else _record(row)
 
         return self._db.write(stop)
+
+    def delete(self, job_id: str) -> bool:
+        """Forget a job: its record and files (a webhook event already written still goes
+        out). A runner still running it loses it at its next heartbeat and stops."""
+
+        def forget(db: Database) -> bool:
+            gone = db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,)).rowcount
+            _delete_artifacts(db, [job_id], ARTIFACTS)
+            outbox.forget_targets(db, [job_id])
+            return gone == 1
+
+        return self._db.write(forget)
 
     def sweep(
         self, now: float, *, lease_s: float, max_attempts: int, record_ttl_s: float
@@ -367,6 +397,10 @@ class JobStore:
             ]
             db.execute("DELETE FROM jobs WHERE finished_at <= ?", (now - record_ttl_s,))
             _delete_artifacts(db, gone + old, ARTIFACTS)
+            if any(counts[k] for k in ("expired", "late", "abandoned", "restarted")):
+                outbox.notify(db, None, now)
+            outbox.forget_targets(db, old)
+            outbox.purge(db, now - record_ttl_s)
             counts["videos_deleted"] = len(gone)
             return counts
 

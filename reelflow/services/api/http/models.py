@@ -1,0 +1,100 @@
+"""The OpenAI Videos API's objects as pydantic models: what the routes return, and what
+/openapi.json documents."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["queued", "in_progress", "completed", "failed"]
+
+
+class VideoError(BaseModel):
+    code: str
+    message: str
+
+
+class Video(BaseModel):
+    id: str
+    object: Literal["video"] = "video"
+    model: str
+    prompt: str
+    status: Status
+    progress: int = Field(ge=0, le=100, description="percent, by denoising step")
+    created_at: int
+    completed_at: int | None = None
+    expires_at: int | None = None
+    seconds: str
+    size: str
+    error: VideoError | None = None
+    remixed_from_video_id: str | None = None
+    # ours, beyond OpenAI's fields
+    job_state: str = Field(description="QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, EXPIRED")
+    seed: int
+    fps: int
+    has_audio: bool
+
+
+class VideoList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Video]
+    first_id: str | None = None
+    last_id: str | None = None
+    has_more: bool
+
+
+class VideoDeleted(BaseModel):
+    id: str
+    object: Literal["video.deleted"] = "video.deleted"
+    deleted: bool = True
+
+
+class Model(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "reelflow"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Model]
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class InputReference(BaseModel):
+    image_url: str = Field(description="a data: URL (data:image/png;base64,...)")
+
+
+class CreateVideo(BaseModel):
+    """POST /v1/videos as JSON; multipart/form-data takes the same fields, files as uploads."""
+
+    prompt: str = Field(description="the script: shots like [0-2s] ..., @image1 references")
+    model: str | None = None
+    seconds: str | float | None = Field(None, description="1 to 15")
+    size: str | None = Field(None, description="WIDTHxHEIGHT, e.g. 64x64")
+    input_reference: InputReference | None = Field(
+        None, description="an image: becomes @image1 with the first_frame role"
+    )
+    seed: int | None = None
+    num_inference_steps: int | None = None
+    guidance_scale: float | None = None
+    negative_prompt: str | None = None
+    fps: int | None = None
+    generate_audio: bool | None = None
+    draft: bool | None = None
+    callback_url: str | None = Field(None, description="receives signed state-change webhooks")
+    request_id: str | None = Field(None, description="idempotency key (per API key)")
+
+    model_config = {"extra": "forbid"}

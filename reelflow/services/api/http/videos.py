@@ -1,0 +1,61 @@
+"""A job record as the OpenAI Video object, and how soon a poller should look again."""
+
+from __future__ import annotations
+
+from reelflow.pipeline.model.presets import Preset
+from reelflow.services.api.http.models import Video, VideoError
+from reelflow.services.jobs.records import JobRecord, JobState
+from reelflow.services.jobs.webhooks.payload import STATUS, error_of
+from reelflow.v1 import generation_pb2
+
+# Where each stage's work sits on the 0-100 progress bar: denoising steps are nearly all of it.
+_SPAN = {
+    "prompt_encoding": (0, 2),
+    "keyframes": (2, 5),
+    "denoising": (5, 95),
+    "muxing": (95, 99),
+}
+
+
+def progress_percent(job: JobRecord) -> int:
+    if job.state == JobState.SUCCEEDED:
+        return 100
+    low, high = _SPAN.get(job.progress_stage, (0, 0))
+    if not job.progress_total:
+        return low
+    return int(low + (high - low) * min(1.0, job.progress_step / job.progress_total))
+
+
+def poll_after_ms(job: JobRecord) -> int:
+    """openai-poll-after-ms: about one denoising step while running (the SDK's
+    create_and_poll sleeps this long between polls), longer while queued."""
+    if job.state == JobState.RUNNING and job.progress_stage == "denoising" and job.progress_step:
+        per_step_ms = 1000 * job.progress_elapsed_s / job.progress_step
+        return int(min(2000, max(100, per_step_ms)))
+    return 250 if job.state == JobState.RUNNING else 500
+
+
+def to_video(job: JobRecord, preset: Preset, model_id: str) -> Video:
+    request = generation_pb2.GenerateRequest.FromString(job.request)
+    fps = job.video.fps if job.video else (request.fps or preset.fps)
+    width = job.video.width if job.video else (request.width or preset.width)
+    height = job.video.height if job.video else (request.height or preset.height)
+    error = error_of(job.state, job.failure_code, job.failure_reason)
+    completed = job.state == JobState.SUCCEEDED and job.finished_at is not None
+    return Video(
+        id=job.job_id,
+        model=model_id,
+        prompt=request.prompt,
+        status=STATUS[job.state],
+        progress=progress_percent(job),
+        created_at=int(job.created_at),
+        completed_at=int(job.finished_at) if completed else None,
+        expires_at=int(job.result_expires_at) if completed and job.result_expires_at else None,
+        seconds=f"{job.num_frames / fps:g}" if fps else "0",
+        size=f"{width}x{height}",
+        error=VideoError(**error) if error else None,
+        job_state=str(job.state),
+        seed=job.seed,
+        fps=fps,
+        has_audio=not request.HasField("generate_audio") or request.generate_audio,
+    )
