@@ -101,8 +101,10 @@ def _serve_metrics() -> None:
             print(f"warning: no metrics endpoint on port {port}: {error}", flush=True)
 
 
-def run_embedded_serve(config_path: Path | None, port: int | None, tls: tuple | None) -> int:
-    """Serve the public API from this process until SIGINT/SIGTERM."""
+def run_embedded_serve(
+    config_path: Path | None, port: int | None, tls: tuple | None, http_port: int | None = None
+) -> int:
+    """Serve the public API (gRPC and HTTP) from this process until SIGINT/SIGTERM."""
     from reelflow.services.api.embedded_server import TlsFiles, start_embedded
     from reelflow.services.config import load_config
 
@@ -110,9 +112,15 @@ def run_embedded_serve(config_path: Path | None, port: int | None, tls: tuple | 
     files = TlsFiles(Path(tls[0]), Path(tls[1])) if tls else None
 
     async def serve() -> None:
-        server = await start_embedded(config, port=port, tls=files)
+        http = config.http_port if http_port is None else http_port
+        server = await start_embedded(config, port=port, tls=files, http_port=http)
         scheme = "TLS" if files else "plaintext"
-        print(f"reelflow (embedded, {scheme}) serving gRPC on 127.0.0.1:{server.port}", flush=True)
+        web = "https" if files else "http"
+        print(
+            f"reelflow (embedded, {scheme}) serving gRPC on 127.0.0.1:{server.port} and the"
+            f" HTTP API on {web}://127.0.0.1:{server.http_port}/v1",
+            flush=True,
+        )
         _serve_metrics()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -1,5 +1,5 @@
 """`reelflow jobs ...` against the embedded server, and `reelflow serve --embedded` as a real
-process answering gRPC and stopping cleanly on SIGTERM."""
+process answering gRPC and HTTP and stopping cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 
 import yaml
 
@@ -35,10 +36,11 @@ def test_submit_wait_fetch_and_list(local_stages, tmp_path, capsys):
 
 
 def test_serve_embedded_process(tmp_path):
-    port = free_port()
+    port, http_port = free_port(), free_port()
     config = tmp_path / "serve.yaml"
     raw = read_raw_config(None)
     raw |= {"checkpoint": "none", "grpc_port": port, "jobs": {"store_dir": str(tmp_path)}}
+    raw["http_port"] = http_port
     config.write_text(yaml.safe_dump(raw))
     process = subprocess.Popen(
         [sys.executable, "-m", "reelflow.cli.main", "serve", "--embedded", "--config", config],
@@ -52,6 +54,9 @@ def test_serve_embedded_process(tmp_path):
         assert f"serving gRPC on 127.0.0.1:{port}" in line, line
         with JobClient(f"127.0.0.1:{port}") as client:
             assert client.capabilities().preset == "tiny"
+        assert f"HTTP API on http://127.0.0.1:{http_port}/v1" in line, line
+        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/v1/models", timeout=10) as r:
+            assert json.load(r)["data"][0]["id"] == "reelflow-tiny"
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
     finally:

@@ -33,10 +33,11 @@ def start(
     *,
     address: str | None = None,
     grpc_port: int | None = None,
+    http_port: int | None = None,
     proxy_location: str | None = None,
     deploy: bool = True,
 ) -> ServeConfig:
-    """Start (or connect to) Ray, start Serve's gRPC proxy and deploy the application.
+    """Start (or connect to) Ray, start Serve's gRPC and HTTP proxies and deploy the application.
 
     A local Ray is bound to loopback with token authentication explicitly disabled: nothing
     outside this machine can reach it. A cluster address keeps that cluster's own settings.
@@ -46,6 +47,8 @@ def start(
     """
     if grpc_port is not None:
         raw_config = {**raw_config, "grpc_port": grpc_port}
+    if http_port is not None:
+        raw_config = {**raw_config, "http_port": http_port}
     config = parse_config(raw_config)
     import ray
     from ray import serve
