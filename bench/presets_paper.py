@@ -3,7 +3,9 @@ memory of the 720p, 1080p and 2K presets for a 15 s clip, computed by running th
 on the meta device (no weights, no memory), next to published anchors.
 
 FLOPs count every op of one forward with classifier-free guidance as one batch of 2; attention
-is counted analytically and assumed to be a flash kernel (no score matrix in memory).
+is counted analytically and assumed to be a flash kernel (no score matrix in memory). The video
+autoencoder's decode runs once per clip (in the Muxer), in chunks of DECODE_CHUNK frames; its
+activation figure is one chunk's.
 Activation memory is the peak of live tensors during one forward, at bf16 (half the fp32
 meta pass), excluding weights and inputs.
 """
@@ -18,8 +20,10 @@ from bench.common import BenchConfig, Report, Table
 from bench.flops import LiveBytes, forward_flops
 from reelflow.pipeline.generation.stages import audio_network, spatial_network, temporal_network
 from reelflow.pipeline.model.presets import Preset, get_preset
+from reelflow.pipeline.model.video_autoencoder import VideoCodec
 
 SECONDS = 15.0
+DECODE_CHUNK = 8  # frames the Muxer decodes at once (VideoCodec.decode's batch)
 TEXT_TOKENS = 32  # one shot's prompt tokens (MiniLM pads to the longest prompt)
 H100_BF16_DENSE = 989e12  # FLOP/s, NVIDIA H100 SXM datasheet, dense bf16
 ASSUMED_MFU = 0.4
@@ -92,7 +96,26 @@ def paper(preset: Preset) -> dict[str, dict[str, float]]:
                 "activation_bytes_bf16": live.peak / 2,
                 "input_bytes_bf16": sum(v.numel() * 2 for v in kwargs.values()),
             }
+        out["decode"] = _decode_figures(preset)
     return out
+
+
+def _decode_figures(preset: Preset) -> dict[str, float]:
+    """The video autoencoder's decode of a whole clip (called on the meta device)."""
+    codec = VideoCodec(preset.video_codec)
+    frames = round(SECONDS * preset.fps)
+    latent = torch.empty(preset.video_codec.latent_shape(frames, preset.height, preset.width))
+    chunk = latent[:DECODE_CHUNK]
+    with torch.inference_mode():
+        flops = forward_flops(lambda: codec.decode(latent, batch=DECODE_CHUNK))
+        with LiveBytes() as live:
+            codec.decode(chunk, batch=DECODE_CHUNK)
+    return {
+        "params": sum(p.numel() for p in codec.decoder.parameters()),
+        "flops_per_step": flops,  # per clip: the decode runs once, after the last step
+        "activation_bytes_bf16": live.peak / 2,
+        "input_bytes_bf16": latent.numel() * 2,
+    }
 
 
 def _g(x: float) -> str:
@@ -111,7 +134,7 @@ def run(config: BenchConfig) -> Report:
             rows.append(
                 (
                     f"{name} {preset.width}×{preset.height}",
-                    branch,
+                    "decode (once per clip)" if branch == "decode" else branch,
                     f"{f['params'] / 1e9:.2f} B",
                     f"{f['flops_per_step'] / 1e15:,.1f} PFLOP",
                     f"{f['activation_bytes_bf16'] / 2**30:,.0f} GiB",
@@ -119,7 +142,9 @@ def run(config: BenchConfig) -> Report:
             )
         joint = figures["temporal"]["flops_per_step"] + figures["audio"]["flops_per_step"]
         refine = figures["spatial"]["flops_per_step"]
-        total = steps * joint + round(steps * 0.3) * refine  # refinement while t < 0.3
+        decode = figures["decode"]["flops_per_step"]
+        total = steps * joint + round(steps * 0.3) * refine + decode  # refine while t < 0.3
+        data[name]["decode_share"] = decode / total
         seconds = total / (H100_BF16_DENSE * ASSUMED_MFU)
         data[name]["clip_flops_20_steps"] = total
         data[name]["h100_seconds_at_40pct_mfu"] = seconds
@@ -129,7 +154,7 @@ def run(config: BenchConfig) -> Report:
                 "all",
                 "",
                 f"{total / 1e18:,.2f} EFLOP",
-                f"≈ {seconds / 60:,.0f} min on one H100 at 40% MFU",
+                f"≈ {seconds / 60:,.0f} min on one H100 at 40% MFU (decode {decode / total:.1%})",
             )
         )
     meta_s = time.perf_counter() - began

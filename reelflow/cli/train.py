@@ -1,45 +1,108 @@
-"""`reelflow train`: train the tiny branches on the synthetic world (resumes from --run)."""
+"""`reelflow train [codec|cache|branches]`: the tiny model on the synthetic world.
+
+`codec` trains the video autoencoder; `cache` renders and encodes world clips into the latent
+cache (can run beside a branch run, which picks up new shards); `branches` (the default) trains
+the three networks on the cache. Every run resumes from its own state in --run.
+"""
 
 from __future__ import annotations
 
 import argparse
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from reelflow.pipeline.model.weights import DEFAULT_CHECKPOINT
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("train", help="train the branches on the synthetic world")
+    parser = subparsers.add_parser("train", help="train the codec and branches on the toy world")
+    parser.add_argument(
+        "what", nargs="?", default="branches", choices=("branches", "codec", "cache")
+    )
     parser.add_argument("--run", type=Path, default=Path("runs/tiny"), help="run directory")
     parser.add_argument("--minutes", type=float, default=90.0, help="wall-clock budget")
-    parser.add_argument("--pool", type=int, default=1000, help="examples held in memory")
+    parser.add_argument("--pool", type=int, default=1000, help="clips the cache holds at least")
+    parser.add_argument("--count", type=int, default=20_000, help="clips `cache` builds up to")
+    parser.add_argument("--cache", type=Path, help="latent cache directory (default RUN/cache)")
+    parser.add_argument(
+        "--codec",
+        type=Path,
+        default=DEFAULT_CHECKPOINT,
+        help="checkpoint with the trained codec (default: the shipped one)",
+    )
+    parser.add_argument("--init-from", type=Path, help="checkpoint whose branches start a new run")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (1 on a busy box)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument(
         "--export", action="store_true", help=f"copy the EMA weights to {DEFAULT_CHECKPOINT}"
     )
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    from reelflow.pipeline.training.branches import TrainConfig, Trainer
+class ProgressLine:
+    """One line per log record on stderr: step, the smoothed losses, speed and time left."""
 
-    trainer = Trainer(TrainConfig(pool=args.pool, seed=args.seed, threads=args.threads), args.run)
-    print(f"training from step {trainer.step} for {args.minutes:g} min in {args.run}", flush=True)
+    def __init__(self, minutes: float):
+        self.began, self.budget = time.monotonic(), minutes * 60
 
-    def log(record: dict) -> None:
+    def __call__(self, record: dict) -> None:
+        elapsed = time.monotonic() - self.began
         losses = " ".join(f"{k}={v:.4f}" for k, v in record.items() if k not in ("step", "seconds"))
+        left = max(0.0, self.budget - elapsed) / 60
         print(
-            f"step {record['step']:6d} {record['seconds']:8.0f}s {losses}",
+            f"step {record['step']:6d} {elapsed:7.0f}s {losses}  ETA {left:5.1f} min",
             file=sys.stderr,
             flush=True,
         )
 
-    trainer.run(args.minutes, log)
+
+def run(args: argparse.Namespace) -> int:
+    if args.what == "codec":
+        from reelflow.pipeline.training.codec import CodecTrainConfig, CodecTrainer
+
+        trainer = CodecTrainer(CodecTrainConfig(seed=args.seed, threads=args.threads), args.run)
+        print(f"codec from step {trainer.step} for {args.minutes:g} min in {args.run}", flush=True)
+        trainer.run(args.minutes, ProgressLine(args.minutes))
+        print(f"wrote {trainer.weights_path}")
+        return 0
+    from reelflow.pipeline.training.branches import TrainConfig, Trainer
+
+    config = TrainConfig(pool=args.pool, seed=args.seed, threads=args.threads)
+    if args.what == "cache":
+        return _build_cache(args, config)
+    trainer = Trainer(config, args.run, args.codec, args.cache, args.init_from)
+    print(
+        f"training from step {trainer.step} for {args.minutes:g} min in {args.run} "
+        f"({len(trainer.pool)} cached clips)",
+        flush=True,
+    )
+    trainer.run(args.minutes, ProgressLine(args.minutes))
     if args.export:
         DEFAULT_CHECKPOINT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.run / "weights.safetensors", DEFAULT_CHECKPOINT)
         print(f"exported {DEFAULT_CHECKPOINT}")
+    return 0
+
+
+def _build_cache(args: argparse.Namespace, config) -> int:
+    import torch
+
+    from reelflow.pipeline.generation.stages import PromptEncoderStage
+    from reelflow.pipeline.model.presets import get_preset
+    from reelflow.pipeline.training.examples import ExampleMaker
+    from reelflow.pipeline.training.latent_cache import LatentCache
+
+    preset = get_preset(config.preset)
+    maker = ExampleMaker(preset, PromptEncoderStage(preset, args.codec), config.fps)
+    torch.set_num_threads(args.threads)
+    cache = LatentCache(args.cache or args.run / "cache", config.seed, config.shard_size)
+    began = time.monotonic()
+
+    def report(done: int, total: int) -> None:
+        rate = (time.monotonic() - began) / done
+        print(f"shard {done}/{total}  ETA {rate * (total - done) / 60:.1f} min", file=sys.stderr)
+
+    cache.build(maker, args.count, report)
     return 0

@@ -30,6 +30,7 @@ COLUMNS = (
     ("lip", 6),
     ("ref", 5),
     ("flicker", 7),
+    ("speckle", 7),
 )
 
 
@@ -57,6 +58,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     scorer = subparsers.add_parser("eval", help="score NNNN.mp4 clips against NNNN.json specs")
     scorer.add_argument("dir", type=Path, help="directory of NNNN.mp4 + NNNN.json")
     scorer.add_argument("--quiet", action="store_true", help="print only the summary")
+    scorer.add_argument(
+        "--sheet",
+        action="store_true",
+        help="also write NNNN.sheet.png (every frame) and overview.png (a row per clip)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -164,7 +170,22 @@ def _row(name: str, s) -> list[str]:
         _cell(s.lip_sync),
         _cell(s.reference_ok),
         _cell(s.flicker),
+        _cell(s.speckle),
     ]
+
+
+def _write_sheets(folder: Path, videos: list[Path]) -> None:
+    from reelflow.pipeline.generation.mux import decode_mp4
+    from reelflow.pipeline.toyworld.contact_sheet import contact_sheet, overview
+    from reelflow.pipeline.toyworld.files import encode_png
+
+    clips = []
+    for mp4 in videos:
+        frames = decode_mp4(str(mp4)).frames
+        mp4.with_suffix(".sheet.png").write_bytes(encode_png(contact_sheet(frames)))
+        clips.append(frames)
+    (folder / "overview.png").write_bytes(encode_png(overview(clips)))
+    print(f"wrote {len(videos)} contact sheets and {folder / 'overview.png'}")
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -203,6 +224,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if heldout and len(heldout) < len(scores):
         report["summary_heldout"] = summarise(heldout)
     (folder / "scores.json").write_text(json.dumps(report, indent=1))
+    if args.sheet:
+        _write_sheets(folder, [mp4 for mp4, _ in pairs])
     print("\nsummary (accuracy over the clips each check applies to)")
     for key, value in summary.items():
         if not key.endswith("_n"):

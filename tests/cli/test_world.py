@@ -33,3 +33,27 @@ def test_render_then_eval(tmp_path, capsys) -> None:
 
 def test_eval_of_empty_folder_is_bad_input(tmp_path) -> None:
     assert world.run(_parse(["eval", str(tmp_path)])) == 2
+
+
+def test_eval_sheet_writes_a_contact_sheet_per_clip_and_an_overview(tmp_path) -> None:
+    import av
+
+    from reelflow.pipeline.generation.mux import decode_mp4
+
+    def decode_image(path):
+        with av.open(str(path)) as container:
+            return next(container.decode(video=0)).to_ndarray(format="rgb24")
+
+    out = tmp_path / "world"
+    assert (
+        world.run(_parse(["world", "render", "--count", "2", "--fps", "8", "--out", str(out)])) == 0
+    )
+    assert world.run(_parse(["eval", str(out), "--quiet", "--sheet"])) == 0
+    frames = decode_mp4(str(out / "0000.mp4")).frames
+    sheet = decode_image(out / "0000.sheet.png")
+    rows = -(-len(frames) // 8)
+    assert sheet.shape == (rows * (2 * 64 + 2), 8 * (2 * 64 + 2), 3)
+    # the first cell is the first frame, scaled 2x
+    assert (sheet[:128:2, :128:2] == frames[0]).all()
+    overview = decode_image(out / "overview.png")
+    assert overview.shape == (2 * 66, 8 * 66, 3)

@@ -24,11 +24,11 @@ class LocalStages:
     run in worker threads, so they overlap where torch releases the GIL."""
 
     def __init__(self, preset: Preset, checkpoint: Path | None):
-        self.encoder = PromptEncoderStage(preset)
+        self.encoder = PromptEncoderStage(preset, checkpoint)
         self.spatial = SpatialStage(preset, checkpoint)
         self.temporal = TemporalStage(preset, checkpoint)
         self.audio = AudioStage(preset, checkpoint)
-        self.muxer = MuxerStage(preset)
+        self.muxer = MuxerStage(preset, checkpoint)
 
     @property
     def trained(self) -> bool:

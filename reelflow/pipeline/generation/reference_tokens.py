@@ -15,8 +15,9 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 
-from reelflow.pipeline.model.codecs import AudioCodec, VideoCodec
+from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.model.presets import Preset
+from reelflow.pipeline.model.video_autoencoder import VideoCodec
 from reelflow.pipeline.script.plan import Plan
 
 MOTION_GRID = 4  # motion tokens pool each frame's latent to MOTION_GRID x MOTION_GRID
@@ -55,8 +56,9 @@ def _pixels(frames: np.ndarray, height: int, width: int) -> torch.Tensor:
     return F.interpolate(x, size=(height, width), mode="area")
 
 
-def encode_references(plan: Plan, preset: Preset) -> ReferenceTokens:
-    video_codec, audio_codec = VideoCodec(preset.video_codec), AudioCodec(preset.audio_codec)
+@torch.inference_mode()
+def encode_references(plan: Plan, preset: Preset, video_codec: VideoCodec) -> ReferenceTokens:
+    audio_codec = AudioCodec(preset.audio_codec)
     dims, patch = token_dims(preset), preset.spatial.patch
     appearance, motion, sound = [], [], []
     pins: dict[str, torch.Tensor] = {}

@@ -15,7 +15,7 @@ import torch
 from reelflow.pipeline.generation.conditioning import Conditioning
 from reelflow.pipeline.generation.loop_state import LoopState
 from reelflow.pipeline.generation.stages import to_wire
-from reelflow.pipeline.model.codecs import AudioCodec, VideoCodec
+from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.model.sampling import euler_step, interpolate, merge, seeded_noise, timesteps
 from reelflow.pipeline.script.plan import Plan
@@ -126,7 +126,7 @@ class _Clock:
 
 
 def latent_shapes(plan: Plan, preset: Preset) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    video = VideoCodec(preset.video_codec).latent_shape(plan.num_frames, plan.height, plan.width)
+    video = preset.video_codec.latent_shape(plan.num_frames, plan.height, plan.width)
     audio = (
         AudioCodec(preset.audio_codec).latent_frames(plan.num_samples),
         preset.audio_codec.bins,

@@ -23,13 +23,14 @@ from reelflow.pipeline.generation.conditioning import (
 from reelflow.pipeline.generation.mux import encode_mp4
 from reelflow.pipeline.generation.reference_tokens import encode_references, token_dims
 from reelflow.pipeline.generation.windows import blend, spans, window_index
+from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.model.audio_flow import AudioFlow
-from reelflow.pipeline.model.codecs import AudioCodec, VideoCodec
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.model.sampling import euler_step, guided_velocity, seeded_noise, timesteps
 from reelflow.pipeline.model.spatial_dit import SpatialDiT
 from reelflow.pipeline.model.temporal_rayflow import TemporalRayFlow
 from reelflow.pipeline.model.text_encoder import TextEmbedding, TextEncoder
+from reelflow.pipeline.model.video_autoencoder import VideoCodec
 from reelflow.pipeline.model.weights import load_weights
 from reelflow.pipeline.script.plan import Plan
 
@@ -92,10 +93,18 @@ def audio_network(preset: Preset) -> AudioFlow:
     return AudioFlow(preset.audio, preset.audio_codec.bins, preset.video_codec.channels)
 
 
+def video_codec(preset: Preset, checkpoint: Path | None, seed: int = 3) -> VideoCodec:
+    """The learned video codec, from the checkpoint's `codec.` tensors (or a seeded init)."""
+    codec = VideoCodec(preset.video_codec).eval()
+    load_weights(codec, checkpoint, "codec.", seed)
+    return codec
+
+
 class PromptEncoderStage:
-    def __init__(self, preset: Preset, cache_size: int = 256):
+    def __init__(self, preset: Preset, checkpoint: Path | None, cache_size: int = 256):
         pin_threads()
         self.preset = preset
+        self.video_codec = video_codec(preset, checkpoint)  # reference images and videos
         self.encoder = TextEncoder()
         self.null = self.encoder.encode([""])
         # Repeated prompts (retries, seeds, drafts then finals) skip the text model: an LRU
@@ -131,7 +140,7 @@ class PromptEncoderStage:
         # Conditioning.unconditional pads the null tokens to the shots' length, so the shots
         # must be at least as long; they only grow for a negative prompt longer than them.
         length = max(text.mask.shape[1], null.mask.shape[1])
-        refs = encode_references(plan, self.preset)
+        refs = encode_references(plan, self.preset, self.video_codec)
         return Conditioning(
             text_tokens=to_wire(pad_tokens(text.tokens, length, -2)),
             # cached masks are padded or cloned: never shared with callers
@@ -302,9 +311,9 @@ class AudioStage:
 
 
 class MuxerStage:
-    def __init__(self, preset: Preset):
+    def __init__(self, preset: Preset, checkpoint: Path | None):
         pin_threads()
-        self.video_codec = VideoCodec(preset.video_codec)
+        self.video_codec = video_codec(preset, checkpoint)
         self.audio_codec = AudioCodec(preset.audio_codec)
 
     @torch.inference_mode()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from reelflow.pipeline.model.codecs import AudioCodecConfig, VideoCodecConfig
+from reelflow.pipeline.model.audio_codec import AudioCodecConfig
+from reelflow.pipeline.model.video_autoencoder import VideoCodecConfig
 
 TEXT_DIM = 384  # all-MiniLM-L6-v2 token embeddings
 
@@ -85,6 +86,10 @@ class Preset:
                 raise ValueError(f"{self.name}: default size {self.width}x{self.height} is invalid")
 
 
+# The production presets' autoencoder: 8x8 pixels per latent cell and 16 channels (the
+# compression of Wan's and HunyuanVideo's VAEs per frame), four levels of ResBlocks.
+PRODUCTION_CODEC = VideoCodecConfig(channels=16, widths=(128, 256, 512, 512), groups=32)
+
 PRESETS: dict[str, Preset] = {
     "tiny": Preset(
         name="tiny",
@@ -108,7 +113,7 @@ PRESETS: dict[str, Preset] = {
         spatial=NetworkConfig(dim=1536, depth=24, heads=24),
         temporal=NetworkConfig(dim=1536, depth=24, heads=24),
         audio=NetworkConfig(dim=1024, depth=16, heads=16),
-        video_codec=VideoCodecConfig(patch=8, keep=4),
+        video_codec=PRODUCTION_CODEC,
         audio_codec=AudioCodecConfig(hop=960, bins=256),
     ),
     "1080p": Preset(
@@ -121,7 +126,7 @@ PRESETS: dict[str, Preset] = {
         spatial=NetworkConfig(dim=2048, depth=28, heads=32, patch=1),
         temporal=NetworkConfig(dim=2048, depth=28, heads=32, patch=1),
         audio=NetworkConfig(dim=1024, depth=16, heads=16, patch=1),  # 135 latent rows: odd
-        video_codec=VideoCodecConfig(patch=8, keep=4),
+        video_codec=PRODUCTION_CODEC,
         audio_codec=AudioCodecConfig(hop=960, bins=256),
     ),
     # 2K DCI-style 2048x1080: the 1080p networks over ~7% more latent cells per frame.
@@ -135,7 +140,7 @@ PRESETS: dict[str, Preset] = {
         spatial=NetworkConfig(dim=2048, depth=28, heads=32, patch=1),
         temporal=NetworkConfig(dim=2048, depth=28, heads=32, patch=1),
         audio=NetworkConfig(dim=1024, depth=16, heads=16, patch=1),  # 135 latent rows: odd
-        video_codec=VideoCodecConfig(patch=8, keep=4),
+        video_codec=PRODUCTION_CODEC,
         audio_codec=AudioCodecConfig(hop=960, bins=256),
     ),
 }

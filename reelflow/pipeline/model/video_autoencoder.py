@@ -37,6 +37,9 @@ class VideoCodecConfig:
         """Pixels per latent cell along each side."""
         return 2 ** (len(self.widths) - 1)
 
+    def latent_shape(self, frames: int, height: int, width: int) -> tuple[int, int, int, int]:
+        return (frames, self.channels, height // self.patch, width // self.patch)
+
 
 class ResBlock(nn.Module):
     def __init__(self, width: int, groups: int):
@@ -94,7 +97,7 @@ class Decoder(nn.Module):
 
 
 class VideoCodec(nn.Module):
-    """encode/decode frames; `latent_shape` says what a clip's latent is without running it."""
+    """encode/decode frames (the config's `latent_shape` says what a clip's latent is)."""
 
     def __init__(self, config: VideoCodecConfig):
         super().__init__()
@@ -103,10 +106,6 @@ class VideoCodec(nn.Module):
         self.decoder = Decoder(config)
         self.register_buffer("shift", torch.zeros(config.channels))
         self.register_buffer("scale", torch.ones(config.channels))
-
-    def latent_shape(self, frames: int, height: int, width: int) -> tuple[int, int, int, int]:
-        p = self.config.patch
-        return (frames, self.config.channels, height // p, width // p)
 
     def raw_encode(self, video: torch.Tensor) -> torch.Tensor:
         """(T, 3, H, W) -> unstandardised latent (T, C, H/p, W/p) (what training fits)."""

@@ -24,6 +24,9 @@ def seeded_init(module: nn.Module, seed: int) -> None:
                 param.fill_(1.0)
             else:
                 param.zero_()
+        for layer in module.modules():  # norms named by position (nn.Sequential) scale by 1 too
+            if isinstance(layer, nn.GroupNorm | nn.LayerNorm) and layer.weight is not None:
+                layer.weight.fill_(1.0)
 
 
 def load_weights(module: nn.Module, checkpoint: Path | None, prefix: str, seed: int = 0) -> bool:

@@ -20,6 +20,7 @@ from reelflow.pipeline.toyworld.measure_video import (
     classify_shape,
     flicker,
     measure_video,
+    speckle,
 )
 from reelflow.pipeline.toyworld.motion import FRAMING_SIZE, bounce_period, path_xy, subject_track
 from reelflow.pipeline.toyworld.sample import is_heldout
@@ -56,6 +57,7 @@ class Scores:
     lip_sync: float | None  # correlation of mouth opening with loudness, speech only
     reference_ok: bool | None  # None without references
     flicker: float
+    speckle: float  # frame fidelity (measure_video.speckle); renders score below 1
 
     def __post_init__(self) -> None:
         if self.av_ok is not None and self.av_ok and self.av_offset_ms is None:
@@ -232,6 +234,7 @@ def evaluate_arrays(
         lip_sync=lip_sync,
         reference_ok=all(checks) if checks else None,
         flicker=flicker(frames, spec),
+        speckle=speckle(frames),
     )
 
 
@@ -265,6 +268,7 @@ def summarise(scores: list[Scores]) -> dict[str, float | int | None]:
     lips = [s.lip_sync for s in scores if s.lip_sync is not None]
     out["lip_sync"] = float(np.mean(lips)) if lips else None
     out["flicker"] = float(np.mean([s.flicker for s in scores])) if scores else None
+    out["speckle"] = float(np.mean([s.speckle for s in scores])) if scores else None
     return out
 
 

@@ -165,6 +165,16 @@ def classify_shape(fill: float, holes: float, taper: float) -> str:
     return "square" if fill > 0.9 else "circle"
 
 
+def speckle(frames: np.ndarray) -> float:
+    """Frame fidelity: mean |frame - its 3x3 median| in 0..255 units. Smooth renders score
+    below 1; blocks, speckle and coloured noise score several times more."""
+    video = frames.astype(np.float32)
+    _, h, w, _ = video.shape
+    padded = np.pad(video, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
+    shifted = [padded[:, dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
+    return float(np.abs(video - np.median(np.stack(shifted), axis=0)).mean())
+
+
 def flicker(frames: np.ndarray, spec: ClipSpec) -> float:
     """Mean |frame - mean of its neighbours| within shots: ~0 for smooth motion, high for noise."""
     video = frames[: spec.num_frames].astype(np.float64)

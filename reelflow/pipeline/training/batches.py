@@ -14,7 +14,7 @@ from reelflow.pipeline.generation.conditioning import (
     audio_to_frame_weights,
     frame_of_audio_token,
 )
-from reelflow.pipeline.model.codecs import AudioCodec
+from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.training.examples import Example
 
 

@@ -25,12 +25,13 @@ from reelflow.pipeline.generation.stages import (
     spatial_network,
     temporal_network,
 )
-from reelflow.pipeline.model.codecs import AudioCodec
+from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.sampling import interpolate
-from reelflow.pipeline.model.weights import save_weights
+from reelflow.pipeline.model.weights import load_weights, save_weights
 from reelflow.pipeline.training.batches import clip_batch, frame_batch
 from reelflow.pipeline.training.examples import Example, ExampleMaker
+from reelflow.pipeline.training.latent_cache import LatentCache
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,9 @@ class TrainConfig:
     preset: str = "tiny"
     fps: int = 8
     window: int = 16  # frames per RayFlow/audio window (2 s at 8 fps; clips are 2-4 s)
-    pool: int = 1000  # examples held in memory
-    refresh_every: int = 25  # steps between replacing `refresh` pool examples with new ones
-    refresh: int = 8
+    pool: int = 1000  # examples the latent cache holds at least (built at start if missing)
+    refresh_every: int = 200  # steps between looking for shards a concurrent builder added
+    shard_size: int = 250  # examples per latent-cache shard
     frame_batch: int = 48
     clip_batch: int = 4
     lr: float = 5e-4
@@ -63,11 +64,22 @@ def logit_normal(batch: int, generator: torch.Generator) -> torch.Tensor:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, run_dir: Path):
+    def __init__(
+        self,
+        config: TrainConfig,
+        run_dir: Path,
+        codec: Path | None,
+        cache_dir: Path | None = None,
+        init_from: Path | None = None,
+    ):
+        """`codec`: a checkpoint holding the trained `codec.` tensors (it encodes the cache and
+        is exported with the branches); `init_from`: a checkpoint whose branch weights start a
+        fresh run (ignored when the run resumes from its own state)."""
         torch.set_num_threads(config.threads)
         self.config, self.run_dir = config, run_dir
         self.preset = get_preset(config.preset)
-        self.maker = ExampleMaker(self.preset, PromptEncoderStage(self.preset), config.fps)
+        encoder = PromptEncoderStage(self.preset, codec)
+        self.maker = ExampleMaker(self.preset, encoder, config.fps)
         torch.set_num_threads(config.threads)  # the encoder stage pins one thread for serving
         self.codec = AudioCodec(self.preset.audio_codec)
         self.nets = {
@@ -78,32 +90,40 @@ class Trainer:
         self.emas = {name: copy.deepcopy(net).eval() for name, net in self.nets.items()}
         params = [p for net in self.nets.values() for p in net.parameters()]
         self.optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.01)
-        self.step, self.made = 0, 0
+        self.step = 0
         self.generator = torch.Generator().manual_seed(config.seed)
         self.rng = np.random.default_rng(config.seed)
-        self._resume()
-        self.pool: list[Example] = [self._new_example() for _ in range(config.pool)]
+        if not self._resume() and init_from is not None:
+            for name in self.nets:
+                load_weights(self.nets[name], init_from, f"{name}.")
+                load_weights(self.emas[name], init_from, f"{name}.")
+        self.cache = LatentCache(cache_dir or run_dir / "cache", config.seed, config.shard_size)
+        self.cache.build(self.maker, config.pool)
+        self.loaded = self.cache.shards()
+        self.pool: list[Example] = self.cache.load(self.loaded)
 
-    def _new_example(self) -> Example:
-        rng = np.random.default_rng([self.config.seed, self.made])  # same clips after a resume
-        self.made += 1
-        return self.maker.make(rng)
+    def _grow_pool(self) -> None:
+        """Add the shards a concurrent `reelflow train cache` finished since the last look."""
+        new = [index for index in self.cache.shards() if index not in self.loaded]
+        self.pool.extend(self.cache.load(new))
+        self.loaded.extend(new)
 
     @property
     def state_path(self) -> Path:
         return self.run_dir / "state.pt"
 
-    def _resume(self) -> None:
+    def _resume(self) -> bool:
         if not self.state_path.exists():
-            return
+            return False
         state = torch.load(self.state_path, weights_only=False)
         for name in self.nets:
             self.nets[name].load_state_dict(state["nets"][name])
             self.emas[name].load_state_dict(state["emas"][name])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.step, self.made = state["step"], max(0, state["made"] - self.config.pool)
+        self.step = state["step"]
         self.generator.set_state(state["generator"])
         self.rng = np.random.default_rng(self.config.seed + self.step)
+        return True
 
     def save(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -112,15 +132,16 @@ class Trainer:
             "emas": {n: m.state_dict() for n, m in self.emas.items()},
             "optimizer": self.optimizer.state_dict(),
             "step": self.step,
-            "made": self.made,
             "generator": self.generator.get_state(),
             "config": asdict(self.config),
         }
         partial = self.state_path.with_suffix(".tmp")
         torch.save(state, partial)
         os.replace(partial, self.state_path)  # a kill mid-save never corrupts the last state
+        branches = {f"{n}.": m for n, m in self.emas.items()}
         save_weights(
-            {f"{n}.": m for n, m in self.emas.items()}, self.run_dir / "weights.safetensors"
+            branches | {"codec.": self.maker.encoder.video_codec},
+            self.run_dir / "weights.safetensors",
         )
 
     def _lr(self) -> float:
@@ -178,8 +199,7 @@ class Trainer:
         self._update_ema()
         self.step += 1
         if self.step % config.refresh_every == 0:
-            for index in self.rng.choice(len(self.pool), config.refresh, replace=False):
-                self.pool[index] = self._new_example()
+            self._grow_pool()
         return {"spatial": spatial.item(), "temporal": temporal.item(), "audio": audio.item()}
 
     @torch.no_grad()

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from reelflow.pipeline.model.video_autoencoder import VideoCodec, VideoCodecConfig, edge_loss
+from reelflow.pipeline.model.weights import save_weights
 from reelflow.pipeline.toyworld.sample import sample_spec
 from reelflow.pipeline.toyworld.world import reference_media, render_clip
 
@@ -179,5 +180,14 @@ class CodecTrainer:
             if time.monotonic() - last_save > self.config.checkpoint_minutes * 60:
                 self.save()
                 last_save = time.monotonic()
-        self.save()
         self.fit_statistics()
+        self.save()
+        self.export()
+
+    @property
+    def weights_path(self) -> Path:
+        return self.run_dir / "codec.safetensors"
+
+    def export(self) -> None:
+        """The EMA codec, standardisation included, under the checkpoint's `codec.` prefix."""
+        save_weights({"codec.": self.ema}, self.weights_path)

@@ -13,7 +13,6 @@ import torch
 
 from reelflow.pipeline.generation.conditioning import Conditioning
 from reelflow.pipeline.generation.stages import PromptEncoderStage
-from reelflow.pipeline.model.codecs import AudioCodec, VideoCodec
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.parser import parse
 from reelflow.pipeline.toyworld.files import attachments
@@ -34,9 +33,8 @@ class ExampleMaker:
         self.preset = preset
         self.encoder = encoder
         self.fps = fps
-        self.video_codec = VideoCodec(preset.video_codec)
-        self.audio_codec = AudioCodec(preset.audio_codec)
 
+    @torch.inference_mode()
     def make(self, rng: np.random.Generator, split: str = "train") -> Example:
         spec = sample_spec(rng, split=split, fps=self.fps, duration_s=(2, 4))
         clip = render_clip(spec)
@@ -51,7 +49,7 @@ class ExampleMaker:
         )
         cond = self.encoder.encode(plan)
         pixels = torch.from_numpy(clip.frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0
-        video = self.video_codec.encode(pixels).half()
+        video = self.encoder.video_codec.encode(pixels).half()
         starts = torch.tensor([shot.start_frame for shot in plan.shots])
         return Example(
             video=video,

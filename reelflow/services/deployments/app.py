@@ -31,11 +31,11 @@ def build(config: ServeConfig) -> Application:
 
     preset, checkpoint, batching = config.preset, config.checkpoint, config.batching
     return configured(Orchestrator, "Orchestrator").bind(
-        configured(PromptEncoder, "PromptEncoder").bind(preset),
+        configured(PromptEncoder, "PromptEncoder").bind(preset, checkpoint),
         configured(SpatialDiT, "SpatialDiT").bind(preset, checkpoint, batching),
         configured(TemporalRayFlow, "TemporalRayFlow").bind(preset, checkpoint, batching),
         configured(AudioGen, "AudioGen").bind(preset, checkpoint, batching),
-        configured(Muxer, "Muxer").bind(preset),
+        configured(Muxer, "Muxer").bind(preset, checkpoint),
         preset,
         config.jobs,
         config.auth,

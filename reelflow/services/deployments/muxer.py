@@ -6,6 +6,7 @@ from ray import serve
 
 from reelflow.pipeline.generation.stages import MuxerStage
 from reelflow.pipeline.model.presets import get_preset
+from reelflow.pipeline.model.weights import resolve_checkpoint
 from reelflow.services import metrics
 from reelflow.services.deployments.wire import tensor_from_proto
 from reelflow.v1 import stages_pb2
@@ -13,8 +14,8 @@ from reelflow.v1 import stages_pb2
 
 @serve.deployment(name="Muxer")
 class Muxer:
-    def __init__(self, preset: str):
-        self.stage = MuxerStage(get_preset(preset))
+    def __init__(self, preset: str, checkpoint: str):
+        self.stage = MuxerStage(get_preset(preset), resolve_checkpoint(checkpoint))
 
     @metrics.timed_stage("Muxer", "decode_and_mux")
     def decode_and_mux(self, request: bytes) -> bytes:

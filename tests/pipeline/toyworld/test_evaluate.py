@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from reelflow.pipeline.toyworld.evaluate import summarise
+from reelflow.pipeline.toyworld.measure_video import speckle
 
 CHECKS = ("colour", "shape", "motion", "framing", "cuts", "audio", "pitch", "reference")
 
@@ -45,3 +48,15 @@ def test_summary_counts_only_applicable_checks(truth_scores) -> None:
     summary = summarise(truth_scores)
     assert summary["clips"] == len(truth_scores)
     assert summary["cuts_n"] == sum(s.cuts_ok is not None for s in truth_scores)
+
+
+def test_fidelity_separates_renders_from_blocks_and_noise(clips, truth_scores, noise_scores):
+    truth = summarise(truth_scores)["speckle"]
+    assert truth < 1.5  # smooth renders (through H.264) sit well below one grey level
+    assert summarise(noise_scores)["speckle"] > 20 * truth
+    # the same frames decoded cell by cell at 4x4 (what the DCT codec did) measure blocky
+    frames = clips[0].frames.astype(np.float32)
+    cells = frames.reshape(len(frames), 16, 4, 16, 4, 3).mean(axis=(2, 4))
+    jitter = np.random.default_rng(0).normal(0, 8, cells.shape)
+    blocky = np.repeat(np.repeat(cells + jitter, 4, axis=1), 4, axis=2)
+    assert speckle(np.clip(blocky, 0, 255).astype(np.uint8)) > 2 * speckle(clips[0].frames)

@@ -7,13 +7,22 @@ from reelflow.pipeline.generation.stages import spatial_network
 from reelflow.pipeline.model.weights import load_weights
 from reelflow.pipeline.training.branches import TrainConfig, Trainer
 
-SMALL = dict(pool=6, frame_batch=6, clip_batch=2, refresh_every=1000, warmup=1, lr=2e-3, threads=1)
+SMALL = dict(
+    pool=6,
+    shard_size=6,
+    frame_batch=6,
+    clip_batch=2,
+    refresh_every=1000,
+    warmup=1,
+    lr=2e-3,
+    threads=1,
+)
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     run = tmp_path_factory.mktemp("run")
-    trainer = Trainer(TrainConfig(**SMALL), run)
+    trainer = Trainer(TrainConfig(**SMALL), run, codec=None)
     losses = [sum(trainer.train_step().values()) for _ in range(16)]
     trainer.save()
     return trainer, losses, run
@@ -26,7 +35,7 @@ def test_a_short_run_lowers_the_loss(trained):
 
 def test_a_run_resumes_its_step_and_weights_and_exports_ema(trained, tiny):
     trainer, _, run = trained
-    resumed = Trainer(TrainConfig(**SMALL), run)
+    resumed = Trainer(TrainConfig(**SMALL), run, codec=None)
     assert resumed.step == trainer.step == 16
     for a, b in zip(
         resumed.nets["temporal"].parameters(), trainer.nets["temporal"].parameters(), strict=True
