@@ -34,6 +34,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("--init-from", type=Path, help="checkpoint whose branches start a new run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--check",
+        type=int,
+        metavar="N",
+        help="codec: after training, score N held-out clips as rendered and after the round trip",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument(
         "--export", action="store_true", help=f"copy the EMA weights to {DEFAULT_CHECKPOINT}"
@@ -64,8 +70,14 @@ def run(args: argparse.Namespace) -> int:
 
         trainer = CodecTrainer(CodecTrainConfig(seed=args.seed, threads=args.threads), args.run)
         print(f"codec from step {trainer.step} for {args.minutes:g} min in {args.run}", flush=True)
-        trainer.run(args.minutes, ProgressLine(args.minutes))
+        if args.minutes > 0:
+            trainer.run(args.minutes, ProgressLine(args.minutes))
+        else:  # only (re)export the saved state
+            trainer.fit_statistics()
+            trainer.export()
         print(f"wrote {trainer.weights_path}")
+        if args.check:
+            _print_round_trip(trainer.weights_path, args.check, args.seed)
         return 0
     from reelflow.pipeline.training.branches import TrainConfig, Trainer
 
@@ -84,6 +96,17 @@ def run(args: argparse.Namespace) -> int:
         shutil.copyfile(args.run / "weights.safetensors", DEFAULT_CHECKPOINT)
         print(f"exported {DEFAULT_CHECKPOINT}")
     return 0
+
+
+def _print_round_trip(weights: Path, count: int, seed: int) -> None:
+    import json
+
+    from reelflow.pipeline.generation.stages import video_codec
+    from reelflow.pipeline.model.presets import get_preset
+    from reelflow.pipeline.training.codec import round_trip_scores
+
+    report = round_trip_scores(video_codec(get_preset("tiny"), weights), count, seed)
+    print(json.dumps(report, indent=1))
 
 
 def _build_cache(args: argparse.Namespace, config) -> int:

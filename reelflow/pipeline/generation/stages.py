@@ -18,6 +18,7 @@ from reelflow.pipeline.generation.conditioning import (
     Conditioning,
     audio_to_frame_weights,
     frame_of_audio_token,
+    keyframe_input,
     pad_tokens,
 )
 from reelflow.pipeline.generation.mux import encode_mp4
@@ -253,7 +254,7 @@ class TemporalStage:
             guidance,
             shared={
                 "x": xv.float()[frames],
-                "keyframes": keyframes.float()[shots],
+                "keyframes": keyframe_input(keyframes.float(), shots),
                 "audio": xa.float()[tokens],
                 "audio_to_frame": audio_to_frame,
                 "t": _batch_t(t, windows),

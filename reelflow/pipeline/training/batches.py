@@ -13,6 +13,7 @@ from reelflow.pipeline.generation.conditioning import (
     Conditioning,
     audio_to_frame_weights,
     frame_of_audio_token,
+    keyframe_input,
 )
 from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.training.examples import Example
@@ -102,14 +103,14 @@ def clip_batch(
         drop = bool(rng.random() < dropout)
         cond = example.cond
         videos.append(example.video[frames].float())
-        keyframes.append(example.video[example.keyframe_of_frame[frames]].float())
+        shots = cond.shot_of_frame[frames]
+        keyframes.append(keyframe_input(example.video[:1].float(), shots))  # shot 0 starts at 0
         wave = example.audio[start * per_frame : (start + window) * per_frame].float()
         audios.append(codec.encode(wave))
         if token_frames is None:
             token_frames = frame_of_audio_token(
                 audios[-1].shape[0], window, codec.config.hop, fps, sample_rate
             )
-        shots = cond.shot_of_frame[frames]
         tokens, mask, pooled = _text(cond, shots, drop)
         frame_text.append(tokens)
         frame_mask.append(mask)
