@@ -41,12 +41,12 @@ def test_the_run_resumes_and_exports_standardised_latents(trained):
     assert resumed.step == trainer.step == 30
     codec = VideoCodec(get_preset("tiny").video_codec)
     assert load_weights(codec, trainer.weights_path, "codec.")
-    frames = torch.from_numpy(trainer.pool[:8]).permute(0, 3, 1, 2).float() / 127.5 - 1
+    frames = torch.from_numpy(trainer.pool).permute(0, 3, 1, 2).float() / 127.5 - 1
     with torch.no_grad():
         z = codec.encode(frames)
-    # fitted on this pool: about zero mean and unit spread per channel
-    assert z.mean(dim=(0, 2, 3)).abs().max() < 0.5
-    assert ((z.std(dim=(0, 2, 3)) - 1).abs() < 0.5).all()
+    # fitted on this pool (exported in fp16): zero mean and unit spread per channel
+    assert z.mean(dim=(0, 2, 3)).abs().max() < 0.05
+    assert ((z.std(dim=(0, 2, 3)) - 1).abs() < 0.05).all()
 
 
 def test_config_rejects_nonsense():
