@@ -9,6 +9,7 @@ import time
 from typing import Literal
 
 from fastapi import FastAPI, Query, Request, Response
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from reelflow.pipeline.generation.request import limits_for
@@ -90,6 +91,21 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         redoc_url=None,
     )
     install(app)
+
+    def openapi() -> dict:
+        # FastAPI documents 422 for every route with parameters; this API answers bad input
+        # with an OpenAI-shaped 400 instead (errors.install), so the document says that.
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            for path in document["paths"].values():
+                for operation in path.values():
+                    operation.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                document.get("components", {}).get("schemas", {}).pop(name, None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
 
     async def video(job_id: str, request: Request) -> Video:
         return to_video(await service.record(job_id, _metadata(request)), preset, model_id)
