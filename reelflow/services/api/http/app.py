@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from reelflow.pipeline.generation.request import limits_for
+from reelflow.services import metrics
 from reelflow.services.api.http import content
 from reelflow.services.api.http.create import MODEL_ALIASES, parse_create, read_body
 from reelflow.services.api.http.errors import HttpError, bad_field, from_api_error, install
@@ -106,6 +107,14 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi
+
+    @app.middleware("http")
+    async def count(request: Request, call_next) -> Response:
+        began = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "other")
+        metrics.record_http(route, response.status_code, time.perf_counter() - began)
+        return response
 
     async def video(job_id: str, request: Request) -> Video:
         return to_video(await service.record(job_id, _metadata(request)), preset, model_id)
