@@ -58,7 +58,25 @@ ERROR_CODES = (
     "PERMISSION_DENIED",
     "UNAVAILABLE",
     "INTERNAL",
+    "UNIMPLEMENTED",
 )
+# The HTTP API's routes (api/http/app.py) and the statuses it answers; the rest are "other".
+HTTP_ROUTES = (
+    "/v1/videos",
+    "/v1/videos/{video_id}",
+    "/v1/videos/{video_id}/content",
+    "/v1/videos/{video_id}/remix",
+    "/v1/videos/extensions",
+    "/v1/videos/edits",
+    "/v1/models",
+    "/v1/models/{model}",
+    "/openapi.json",
+    "other",
+)
+HTTP_STATUSES = (
+    "200", "206", "400", "401", "403", "404", "405", "409", "413", "415", "416", "429",
+    "500", "501", "503", "504", "other",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,19 @@ CACHE = MetricSpec(
 ERRORS = MetricSpec(
     "reelflow_errors_total", "counter", "Requests answered with an error, by gRPC code.", ("code",)
 )
+HTTP_REQUESTS = MetricSpec(
+    "reelflow_http_requests_total",
+    "counter",
+    "HTTP API requests by route template and status code.",
+    ("route", "status"),
+)
+HTTP_SECONDS = MetricSpec(
+    "reelflow_http_request_duration_seconds",
+    "histogram",
+    "HTTP API request to response, in the serving process, by route template.",
+    ("route",),
+    SECONDS_BUCKETS,
+)
 GPU_MEMORY = MetricSpec(
     "reelflow_gpu_memory_allocated_bytes",
     "gauge",
@@ -147,6 +178,8 @@ METRICS: tuple[MetricSpec, ...] = (
     VIDEO_SECONDS,
     CACHE,
     ERRORS,
+    HTTP_REQUESTS,
+    HTTP_SECONDS,
     GPU_MEMORY,
 )
 ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
@@ -156,6 +189,8 @@ ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
     "cache": CACHES,
     "result": CACHE_RESULTS,
     "code": ERROR_CODES,
+    "route": HTTP_ROUTES,
+    "status": HTTP_STATUSES,
 }
 # Prometheus relabelling (prometheus.yml metric_relabel_configs; the chart's PodMonitors carry
 # the same rules) for Ray's exposition: drop the `ray_` prefix Ray adds to application metrics,
@@ -323,6 +358,14 @@ def record_cache(cache: str, hit: bool) -> None:
 def record_error(code: str) -> None:
     """`code` is a grpc.StatusCode name, e.g. "INVALID_ARGUMENT"."""
     _inc(ERRORS, 1.0, code)
+
+
+def record_http(route: str, status: int, seconds: float) -> None:
+    """One HTTP API answer; routes and statuses outside the fixed sets count as "other"."""
+    route = route if route in HTTP_ROUTES else "other"
+    code = str(status) if str(status) in HTTP_STATUSES else "other"
+    _inc(HTTP_REQUESTS, 1.0, route, code)
+    _observe(HTTP_SECONDS, seconds, route)
 
 
 def set_jobs_queued(count: int) -> None:

@@ -175,14 +175,19 @@ def test_small_gpu_example_has_a_gpu_pool_per_branch_and_room_for_every_replica(
         assert needed <= capacity.get(resource, 0), f"{resource}: {needed} > {capacity}"
 
 
+def named(objects: list[dict], kind: str, suffix: str) -> dict:
+    (obj,) = [o for o in by_kind(objects, kind) if o["metadata"]["name"].endswith(suffix)]
+    return obj
+
+
 def test_service_and_ingress_reach_the_serve_proxies():
     objects = render(VALUE_SETS["small-gpu"])
-    service = the(objects, "Service")
+    service = named(objects, "Service", "-grpc")
     assert service["spec"]["ports"][0]["targetPort"] == "serve-grpc"
     selector = {k: v for k, v in service["spec"]["selector"].items() if k != "ray.io/serve"}
     for pod in pods(objects):  # KubeRay adds ray.io/serve=true to pods whose proxy is ready
         assert selector.items() <= pod["metadata"]["labels"].items()
-    ingress = the(objects, "Ingress")
+    ingress = named(objects, "Ingress", "-reelflow")
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": service["metadata"]["name"], "port": {"name": "grpc"}}
     assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == (

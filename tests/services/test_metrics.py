@@ -84,6 +84,8 @@ def _touch_every_metric() -> None:
     metrics.record_cache("conditioning", hit=True)
     metrics.record_error("INVALID_ARGUMENT")
     metrics.set_jobs_queued(3)
+    metrics.record_http("/v1/videos", 200, 0.01)
+    metrics.record_http("/no/such/route", 418, 0.01)  # counted as other/other
     with metrics.job_in_flight():
         pass
 

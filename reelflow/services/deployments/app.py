@@ -40,6 +40,8 @@ def build(config: ServeConfig) -> Application:
         config.jobs,
         config.auth,
         checkpoint,
+        config.webhooks,
+        config.max_message_bytes,
     )
 
 

@@ -1,4 +1,5 @@
-"""Orchestrator deployment: the gRPC ingress. A thin adapter from the Serve gRPC proxy to the
+"""Orchestrator deployment: the ingress. A thin adapter from the Serve gRPC proxy, and from the
+Serve HTTP proxy (the OpenAI-compatible API of api/http, as this deployment's ASGI app), to the
 job service (reelflow/services/jobs), whose runner drives the generation schedule over the
 stage deployments. Job records and videos live in the store, outside the replica."""
 
@@ -21,9 +22,10 @@ from ray.serve.handle import DeploymentHandle
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.weights import resolve_checkpoint
 from reelflow.services.api.grpc_handlers import serve_stream, serve_unary
+from reelflow.services.api.http.app import build_http_app
 from reelflow.services.deployments.remote_stages import RemoteStages
 from reelflow.services.jobs.assemble import assemble
-from reelflow.services.jobs.settings import AuthSettings, JobSettings
+from reelflow.services.jobs.settings import AuthSettings, JobSettings, WebhookSettings
 from reelflow.v1 import generation_pb2
 
 logger = logging.getLogger("ray.serve")
@@ -48,6 +50,7 @@ def _trained(checkpoint: str) -> bool:
 
 
 @serve.deployment(name="Orchestrator")
+@serve.ingress()  # the HTTP app is built per replica, over its job service (below)
 class Orchestrator:
     async def __init__(
         self,
@@ -60,6 +63,8 @@ class Orchestrator:
         jobs: JobSettings | None = None,
         auth: AuthSettings | None = None,
         checkpoint: str = "",
+        webhooks: WebhookSettings | None = None,
+        max_request_bytes: int = 64 * 2**20,
     ):
         try:
             replica = serve.get_replica_context().replica_id.unique_id
@@ -73,8 +78,13 @@ class Orchestrator:
             worker_id=f"{replica}-{uuid.uuid4().hex[:8]}",
             trained=_trained(checkpoint),
             is_transient=is_transient,
+            webhooks=webhooks,
         )
+        self._max_request_bytes = max_request_bytes
         self.service.runner.start()
+
+    def __serve_build_asgi_app__(self):
+        return build_http_app(self.service, self._max_request_bytes)
 
     async def Generate(self, request: generation_pb2.GenerateRequest, grpc_context):
         async for event in serve_stream(

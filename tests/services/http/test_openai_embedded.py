@@ -235,3 +235,22 @@ def test_models_list_ours_and_accept_sora_names(client):
     video = client.videos.create(prompt=PROMPT, model="sora-2-pro", extra_body=QUICK)
     assert video.model == "reelflow-tiny" and video.status == "queued"
     client.videos.poll(video.id, poll_interval_ms=50)
+
+
+def test_http_requests_count_in_the_reelflow_metrics_by_route_and_status(client):
+    from reelflow.services import metrics
+
+    def count(route: str, status: str) -> float:
+        value = metrics.REGISTRY.get_sample_value(
+            "reelflow_http_requests_total", {"route": route, "status": status}
+        )
+        return value or 0.0
+
+    found, missing = count("/v1/videos/{video_id}", "200"), count("/v1/videos/{video_id}", "404")
+    video = client.videos.create(prompt=PROMPT, extra_body=QUICK)
+    client.videos.retrieve(video.id)
+    with pytest.raises(openai.NotFoundError):
+        client.videos.retrieve("f" * 32)
+    assert count("/v1/videos/{video_id}", "200") == found + 1
+    assert count("/v1/videos/{video_id}", "404") == missing + 1
+    client.videos.poll(video.id, poll_interval_ms=50)

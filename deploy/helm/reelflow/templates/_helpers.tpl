@@ -118,6 +118,13 @@ or for GPUs when no group has any: such a replica would wait forever. */}}
     secretKeyRef:
       name: {{ include "reelflow.apiKeysSecret" . }}
       key: REELFLOW_API_KEYS
+{{- with .Values.webhookSecret.existingSecret }}
+- name: {{ $.Values.serveConfig.webhooks.secret_env | default "REELFLOW_WEBHOOK_SECRET" }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.webhookSecret.key }}
+{{- end }}
 {{- with .Values.jobStore.postgres.existingSecret }}
 - name: REELFLOW_JOBS_STORE_URL
   valueFrom:

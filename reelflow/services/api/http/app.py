@@ -9,9 +9,11 @@ import time
 from typing import Literal
 
 from fastapi import FastAPI, Query, Request, Response
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from reelflow.pipeline.generation.request import limits_for
+from reelflow.services import metrics
 from reelflow.services.api.http import content
 from reelflow.services.api.http.create import MODEL_ALIASES, parse_create, read_body
 from reelflow.services.api.http.errors import HttpError, bad_field, from_api_error, install
@@ -90,6 +92,29 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         redoc_url=None,
     )
     install(app)
+
+    def openapi() -> dict:
+        # FastAPI documents 422 for every route with parameters; this API answers bad input
+        # with an OpenAI-shaped 400 instead (errors.install), so the document says that.
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            for path in document["paths"].values():
+                for operation in path.values():
+                    operation.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                document.get("components", {}).get("schemas", {}).pop(name, None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+    @app.middleware("http")
+    async def count(request: Request, call_next) -> Response:
+        began = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "other")
+        metrics.record_http(route, response.status_code, time.perf_counter() - began)
+        return response
 
     async def video(job_id: str, request: Request) -> Video:
         return to_video(await service.record(job_id, _metadata(request)), preset, model_id)

@@ -32,7 +32,7 @@ def poll_after_ms(job: JobRecord) -> int:
     if job.state == JobState.RUNNING and job.progress_stage == "denoising" and job.progress_step:
         per_step_ms = 1000 * job.progress_elapsed_s / job.progress_step
         return int(min(2000, max(100, per_step_ms)))
-    return 250 if job.state == JobState.RUNNING else 500
+    return 100 if job.state == JobState.RUNNING else 250
 
 
 def to_video(job: JobRecord, preset: Preset, model_id: str) -> Video:
