@@ -8,9 +8,12 @@ from pathlib import Path
 
 from reelflow.cli import generate
 
+# In the vocabulary of the world the tiny model is trained on (one subject and action per clip;
+# framing, place, light and sound per shot), in everyday words.
 DEMO_PROMPT = (
-    "[0-2s] close-up of a red ball bouncing, a beep at each bounce "
-    "[2-4s] wide shot of the ball rolling right, quiet hum"
+    "A red ball bouncing, a beep at each bounce. "
+    "[0-2s] close-up, outdoors on a clear day, bright light "
+    "[2-4s] wide shot, in a room, bright light"
 )
 
 
