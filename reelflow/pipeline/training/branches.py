@@ -8,9 +8,7 @@ sampling. Loss: || v(x_t, t) - (noise - x0) ||^2 with t logit-normal (SD3, Esser
 from __future__ import annotations
 
 import copy
-import json
 import os
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from reelflow.pipeline.model.weights import load_weights, save_weights
 from reelflow.pipeline.training.batches import clip_batch, frame_batch
 from reelflow.pipeline.training.examples import Example, ExampleMaker
 from reelflow.pipeline.training.latent_cache import LatentCache
+from reelflow.pipeline.training.timed_loop import train_for
 
 
 @dataclass(frozen=True)
@@ -211,25 +210,5 @@ class Trainer:
 
     def run(self, minutes: float, on_log: Callable[[dict], None] | None = None) -> None:
         """Train for `minutes` of wall time, saving every checkpoint_minutes and at the end."""
-        began = last_save = time.monotonic()
-        log_path = self.run_dir / "log.jsonl"
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        smoothed: dict[str, float] = {}
-        while time.monotonic() - began < minutes * 60:
-            losses = self.train_step()
-            for name, value in losses.items():
-                smoothed[name] = (
-                    value if name not in smoothed else 0.98 * smoothed[name] + 0.02 * value
-                )
-            if self.step % 25 == 0:
-                record = {"step": self.step, "seconds": round(time.monotonic() - began, 1)} | {
-                    name: round(value, 5) for name, value in smoothed.items()
-                }
-                with log_path.open("a") as log:
-                    log.write(json.dumps(record) + "\n")
-                if on_log is not None:
-                    on_log(record)
-            if time.monotonic() - last_save > self.config.checkpoint_minutes * 60:
-                self.save()
-                last_save = time.monotonic()
-        self.save()
+        log = self.run_dir / "log.jsonl"
+        train_for(self, minutes, log, self.config.checkpoint_minutes, on_log)

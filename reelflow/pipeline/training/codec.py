@@ -11,9 +11,7 @@ clean pictures. At the end, per-channel latent statistics are fitted for standar
 from __future__ import annotations
 
 import copy
-import json
 import os
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from reelflow.pipeline.model.video_autoencoder import VideoCodec, VideoCodecConf
 from reelflow.pipeline.model.weights import save_weights
 from reelflow.pipeline.toyworld.sample import sample_spec
 from reelflow.pipeline.toyworld.world import reference_media, render_clip
+from reelflow.pipeline.training.timed_loop import train_for
 
 
 @dataclass(frozen=True)
@@ -164,25 +163,9 @@ class CodecTrainer:
         self.ema.scale.copy_(z.std(dim=(0, 2, 3)).clamp(min=1e-3))
 
     def run(self, minutes: float, on_log: Callable[[dict], None] | None = None) -> None:
-        began = last_save = time.monotonic()
-        log_path = self.run_dir / "codec_log.jsonl"
-        smoothed: dict[str, float] = {}
-        while time.monotonic() - began < minutes * 60:
-            for name, value in self.train_step().items():
-                smoothed[name] = (
-                    value if name not in smoothed else 0.98 * smoothed[name] + 0.02 * value
-                )
-            if self.step % 25 == 0:
-                record = {"step": self.step, "seconds": round(time.monotonic() - began, 1)}
-                record |= {name: round(value, 5) for name, value in smoothed.items()}
-                with log_path.open("a") as log:
-                    log.write(json.dumps(record) + "\n")
-                if on_log is not None:
-                    on_log(record)
-            if time.monotonic() - last_save > self.config.checkpoint_minutes * 60:
-                self.save()
-                last_save = time.monotonic()
-        self.fit_statistics()
+        log = self.run_dir / "codec_log.jsonl"
+        train_for(self, minutes, log, self.config.checkpoint_minutes, on_log)
+        self.fit_statistics()  # the standardisation belongs to the final EMA weights
         self.save()
         self.export()
 

@@ -52,3 +52,13 @@ def test_the_run_resumes_and_exports_standardised_latents(trained):
 def test_config_rejects_nonsense():
     with pytest.raises(ValueError):
         CodecTrainConfig(crop=4)
+
+
+def test_a_timed_run_logs_saves_and_exports(tmp_path):
+    trainer = CodecTrainer(CodecTrainConfig(**SMALL), tmp_path)
+    records = []
+    trainer.run(0.05, records.append)  # three seconds of wall time
+    assert trainer.step >= 25 and records and records[-1]["step"] % 25 == 0
+    assert (tmp_path / "codec_log.jsonl").read_text().count("\n") == len(records)
+    assert trainer.state_path.exists() and trainer.weights_path.exists()
+    assert CodecTrainer(CodecTrainConfig(**SMALL), tmp_path).step == trainer.step
