@@ -1,0 +1,59 @@
+"""Sampler defaults by measurement: held-out world prompts generated at several guidance scales,
+step counts and timestep shifts, scored by the world's evaluator (the model card's sweep).
+
+    python -m bench.sampler_sweep --checkpoint reelflow/checkpoints/tiny.safetensors --count 12
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from bench.quality import evaluate_variant
+from reelflow.pipeline.generation.embedded import LocalStages
+from reelflow.pipeline.model.presets import get_preset
+
+GRID = (  # (guidance, steps, shift): guidance first at the default steps, then steps and shift
+    (1.0, 20, 1.0),
+    (2.0, 20, 1.0),
+    (3.0, 20, 1.0),
+    (4.0, 20, 1.0),
+    (3.0, 20, 3.0),
+    (3.0, 12, 1.0),
+)
+COLUMNS = ("colour", "shape", "motion", "framing", "cuts", "audio", "av", "lip_sync")
+COLUMNS += ("reference", "flicker", "speckle")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--checkpoint", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=12)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/sampler_sweep.json"))
+    args = parser.parse_args()
+    preset = get_preset("tiny")
+    stages = LocalStages(preset, args.checkpoint)
+    rows = []
+    for guidance, steps, shift in GRID:
+
+        def variant(options, guidance=guidance, shift=shift):
+            return replace(options, guidance=guidance, shift=shift)
+
+        folder = Path(tempfile.mkdtemp(prefix="reelflow-sweep-"))
+        result = evaluate_variant(stages, preset, args.count, steps, variant, folder)
+        summary = result["summary"]
+        rows.append({"guidance": guidance, "steps": steps, "shift": shift} | summary)
+        cells = " | ".join(_cell(summary.get(key)) for key in COLUMNS)
+        print(f"| {guidance:g} | {steps} | {shift:g} | {cells} |", flush=True)
+    args.out.write_text(json.dumps({"checkpoint": str(args.checkpoint), "rows": rows}, indent=1))
+
+
+def _cell(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+if __name__ == "__main__":
+    main()
