@@ -29,6 +29,7 @@ def add_parser(sub) -> None:
     submit.add_argument("--priority", choices=["low", "normal", "high"], default="normal")
     submit.add_argument("--no-audio", action="store_true")
     submit.add_argument("--last-frame", action="store_true")
+    submit.add_argument("--callback-url", default="", help="webhook for every state change")
     submit.add_argument("--wait", action="store_true", help="watch until it finishes")
     for name in ("get", "watch", "cancel"):
         actions.add_parser(name).add_argument("job_id")
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
                 priority=pb.Priority.Value(f"PRIORITY_{args.priority.upper()}"),
                 generate_audio=not args.no_audio,
                 return_last_frame=args.last_frame,
+                callback_url=args.callback_url,
             )
             if args.seed is not None:
                 request.seed = args.seed

@@ -72,6 +72,8 @@ def test_submit_request_flags_reach_the_server(local_stages, tmp_path, capsys):
         assert "cache_threshold" in capsys.readouterr().err
         assert main([*where, "--negative-prompt", "x" * 5001]) == 2
         assert "negative_prompt" in capsys.readouterr().err
+        assert main([*where, "--callback-url", "http://example.com/hook"]) == 2  # not allowed
+        assert "callback_url" in capsys.readouterr().err
         flags = ["--draft", "--negative-prompt", "red", "--cache-threshold", "0.1", "--wait"]
         assert main([*where, "--seed", "1", *flags]) == 0
         assert json.loads(capsys.readouterr().out)["state"] == "JOB_STATE_SUCCEEDED"

@@ -17,9 +17,10 @@ SECRET = "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
 
 class Receiver:
-    def __init__(self, secret: str = SECRET, fail_first: int = 0):
+    def __init__(self, secret: str = SECRET, fail_first: int = 0, stall_first_s: float = 0.0):
         self.verifier = Webhook(secret)
         self.fail_first = fail_first
+        self.stall_first_s = stall_first_s  # the first attempt of each event answers this late
         self.attempts: Counter[str] = Counter()  # webhook-id -> POSTs seen
         self.accepted: list[tuple[str, dict]] = []  # (webhook-id, verified payload), in order
         self.bad_signatures = 0
@@ -54,6 +55,11 @@ class Receiver:
         message_id = headers["webhook-id"]
         with self._lock:
             self.attempts[message_id] += 1
+            first = self.attempts[message_id] == 1
+        if first and self.stall_first_s:
+            time.sleep(self.stall_first_s)  # past the sender's time-out
+            return 500
+        with self._lock:
             if self.attempts[message_id] <= self.fail_first:
                 return 500
             self.accepted.append((message_id, payload))

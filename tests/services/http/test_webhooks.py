@@ -5,6 +5,8 @@ outside the allow-list are refused on HTTP and gRPC."""
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import openai
 import pytest
@@ -28,6 +30,18 @@ FAST_RETRIES = WebhookSettings(
 @pytest.fixture(autouse=True)
 def secret(monkeypatch):
     monkeypatch.setenv("REELFLOW_WEBHOOK_SECRET", SECRET)
+
+
+def delivered(server: ServerThread, job_id: str, timeout_s: float = 10.0) -> list[dict]:
+    """The job's outbox rows once each is marked delivered (just after the receiver's 2xx)."""
+    outbox = server.server.service.runner.webhooks.outbox
+    end = time.monotonic() + timeout_s
+    while True:
+        events = outbox.events(job_id)
+        if all(e["delivered_at"] for e in events):
+            return events
+        assert time.monotonic() < end, events
+        time.sleep(0.02)
 
 
 def serve(stages, root, webhooks=FAST_RETRIES) -> ServerThread:
@@ -71,9 +85,23 @@ def test_a_receiver_failing_twice_still_gets_each_event_once(local_stages, tmp_p
         )
         assert receiver.wait_for_state(video.id, "SUCCEEDED") == ["QUEUED", "RUNNING", "SUCCEEDED"]
         assert sorted(receiver.attempts.values()) == [3, 3, 3]  # two failures, one success each
-        events = server.server.service.runner.webhooks.outbox.events(video.id)
+        events = delivered(server, video.id)
         assert [e["attempts"] for e in events] == [3, 3, 3]
-        assert all(e["delivered_at"] and not e["dead"] for e in events)
+        assert not any(e["dead"] for e in events)
+
+
+def test_a_receiver_that_times_out_is_tried_again(local_stages, tmp_path):
+    hurried = WebhookSettings(
+        allowed_hosts=("127.0.0.1",), backoff_s=0.05, max_backoff_s=0.2, poll_s=0.05, timeout_s=0.5
+    )
+    with Receiver(stall_first_s=1.5) as receiver, serve(local_stages, tmp_path, hurried) as server:
+        video = sdk(server.http_url).videos.create(
+            prompt=PROMPT, extra_body=QUICK | {"callback_url": receiver.url}
+        )
+        receiver.wait_for_state(video.id, "SUCCEEDED")
+        events = delivered(server, video.id)
+        assert [e["attempts"] for e in events] == [2, 2, 2]  # the time-out, then the 2xx
+        assert receiver.states(video.id) == ["QUEUED", "RUNNING", "SUCCEEDED"]
 
 
 def test_a_restart_between_an_event_and_its_delivery_still_delivers_it(local_stages, tmp_path):
@@ -89,7 +117,8 @@ def test_a_restart_between_an_event_and_its_delivery_still_delivers_it(local_sta
         with serve(local_stages, tmp_path) as second:
             states = receiver.wait_for_state(video.id, "SUCCEEDED")
             assert states == ["QUEUED", "RUNNING", "SUCCEEDED"]
-            assert second.server.service.runner.webhooks.delivered == 3
+            delivered(second, video.id)
+            assert second.server.service.runner.webhooks.delivered == 3  # the new server sent them
         assert receiver.bad_signatures == 0
 
 
