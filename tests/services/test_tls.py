@@ -43,3 +43,21 @@ def test_tls_client_is_served_and_plaintext_is_refused(local_stages, certificate
                 timeout=5,
             )
         assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_the_http_api_is_served_over_tls_too(local_stages, certificate, tmp_path):
+    import json
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    jobs = JobSettings(store_dir=str(tmp_path))
+    with ServerThread(local_stages, jobs, tls=certificate, http=True) as server:
+        port = server.server.http_port
+        trusting = ssl.create_default_context(cafile=str(certificate.certificate))
+        with urllib.request.urlopen(
+            f"https://127.0.0.1:{port}/v1/models", context=trusting, timeout=10
+        ) as response:
+            assert json.load(response)["data"][0]["id"] == "reelflow-tiny"
+        with pytest.raises((urllib.error.URLError, ConnectionError)):  # plaintext: no answer
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=5).read()

@@ -67,6 +67,11 @@ class JobRunner:
 
     def wake(self) -> None:
         self._wake.set()
+        self.wake_webhooks()
+
+    def wake_webhooks(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.wake()
 
     def subscribe(self, job_id: str) -> asyncio.Queue:
         """Every progress event of a job this runner runs, then None when it ends."""
@@ -104,6 +109,7 @@ class JobRunner:
                 self._wake.clear()
                 continue
             metrics.record_job("running")
+            self.wake_webhooks()
             metrics.observe_queue_wait(max(0.0, (job.started_at or 0.0) - job.created_at))
             try:
                 with metrics.job_in_flight():
@@ -155,6 +161,7 @@ class JobRunner:
                 **kwargs,
             )
             if ended:
+                self.wake_webhooks()
                 await asyncio.to_thread(self.store.delete_artifacts, [job.job_id], (".state",))
                 outcome = str(state).lower()
                 metrics.record_job(outcome)

@@ -189,6 +189,7 @@ class JobService:
         before = await self._owned(message.job_id, who)
         job = await asyncio.to_thread(self.store.cancel, message.job_id, time.time())
         self.runner.cancel_local(message.job_id)
+        self.runner.wake_webhooks()
         if not before.state.terminal and job.state == JobState.CANCELLED:
             metrics.record_job("cancelled")
             metrics.observe_job_seconds("cancelled", time.time() - job.created_at)

@@ -197,7 +197,11 @@ def test_uploads_become_references(client, served):
         ("image1", "first_frame", image)
     ]
     data_url = "data:image/png;base64," + base64.b64encode(image).decode()
-    body = {"prompt": "@image1 [0-1s] the ball jumps", "input_reference": {"image_url": data_url}}
+    body = {
+        "prompt": "@image1 [0-1s] the ball jumps over @image2",
+        "input_reference": {"image_url": data_url},
+        "references": {"image2": data_url},
+    }
     status, _, answer = raw(
         served,
         "POST",
@@ -207,7 +211,11 @@ def test_uploads_become_references(client, served):
     )
     assert status == 200, answer
     stored = pb.GenerateRequest.FromString(served.store.get(json.loads(answer)["id"]).request)
-    assert stored.references[0].data == image and stored.references[0].role == "first_frame"
+    assert [(r.name, r.role) for r in stored.references] == [
+        ("image1", "first_frame"),
+        ("image2", ""),
+    ]
+    assert stored.references[1].data == image
     with pytest.raises(openai.APIStatusError) as caught:  # one byte over the per-file limit
         client.videos.create(prompt=PROMPT, input_reference=("big.png", b"\0" * (20 * 2**20 + 1)))
     assert caught.value.status_code == 413 and caught.value.body["param"] == "input_reference"

@@ -48,9 +48,15 @@ class WebhookSender:
         self.outbox, self.settings = outbox, settings
         self.delivered = 0  # acknowledged deliveries, for tests and logs
         self._stopping = False
+        self._wake: asyncio.Event | None = None  # made on the loop that runs the sender
 
     def stop(self) -> None:
         self._stopping = True
+
+    def wake(self) -> None:
+        """Look now: this process just changed a job's state (others' changes are polled)."""
+        if self._wake is not None:
+            self._wake.set()
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`, with 10% jitter so retries don't align."""
@@ -59,6 +65,7 @@ class WebhookSender:
 
     async def run(self) -> None:
         lease = self.settings.timeout_s + 5.0
+        self._wake = asyncio.Event()
         while not self._stopping:
             events: list[Event] = []
             try:
@@ -67,7 +74,9 @@ class WebhookSender:
             except Exception:
                 logger.exception("delivering webhooks failed")
             if not events:
-                await asyncio.sleep(self.settings.poll_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_s)
+                self._wake.clear()
 
     async def _deliver(self, event: Event) -> None:
         settings = self.settings
