@@ -80,7 +80,7 @@ class Trainer:
         encoder = PromptEncoderStage(self.preset, codec)
         self.maker = ExampleMaker(self.preset, encoder, config.fps)
         torch.set_num_threads(config.threads)  # the encoder stage pins one thread for serving
-        self.codec = AudioCodec(self.preset.audio_codec)
+        self.audio_codec = AudioCodec(self.preset.audio_codec)
         self.nets = {
             "spatial": spatial_network(self.preset),
             "temporal": temporal_network(self.preset),
@@ -162,7 +162,7 @@ class Trainer:
             self.rng,
             config.dropout,
             config.window,
-            self.codec,
+            self.audio_codec,
             config.fps,
             self.preset.sample_rate,
         )

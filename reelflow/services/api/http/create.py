@@ -97,15 +97,7 @@ async def parse_create(request: Request, limits: Limits, model_id: str) -> Creat
 
 
 async def _read_upload(name: str, upload: UploadFile, limits: Limits) -> bytes:
-    data = await upload.read(limits.max_file_bytes + 1)
-    if len(data) > limits.max_file_bytes:
-        raise HttpError(
-            413,
-            f"{name}: the file is over {limits.max_file_bytes} bytes",
-            param=name,
-            code="file_too_large",
-        )
-    return data
+    return _within_limit(await upload.read(limits.max_file_bytes + 1), name, limits)
 
 
 def _data_url(value: Any, name: str, limits: Limits) -> bytes:
@@ -118,6 +110,11 @@ def _data_url(value: Any, name: str, limits: Limits) -> bytes:
         data = base64.b64decode(match["data"], validate=True)
     except (binascii.Error, ValueError):
         raise bad_field(name, f"{name}: the data: URL is not valid base64") from None
+    return _within_limit(data, name, limits)
+
+
+def _within_limit(data: bytes, name: str, limits: Limits) -> bytes:
+    """An attachment over the per-file limit is a 413 naming the field."""
     if len(data) > limits.max_file_bytes:
         raise HttpError(
             413,
