@@ -50,10 +50,10 @@ def snapshot_checkpoint() -> tuple[Path | None, int | None]:
     return copy, step
 
 
-def world_requests(count: int, steps: int, seed: int = 0):
+def world_requests(count: int, steps: int, seed: int = 0, split: str = "heldout"):
     rng = np.random.default_rng(seed)
     for index in range(count):
-        spec = sample_spec(rng, split="heldout", fps=8)
+        spec = sample_spec(rng, split=split, fps=8)
         request = GenerationRequest(
             prompt_text(spec),
             duration_s=spec.num_frames / spec.fps,

@@ -1,0 +1,97 @@
+"""Which branch fails: the same world prompts scored three ways, so a weak table says where.
+
+- `full`: the pipeline as served (the spatial branch's keyframes, then the joint loop);
+- `oracle keyframe`: the joint loop from the encoded render's own shot-start frames, which
+  isolates RayFlow and the audio branch (motion, later shots, sound, lips);
+- `keyframes only`: the spatial branch's keyframes decoded and each held for its shot, which
+  isolates the DiT (colour, shape, framing; motion, sound and sync do not apply).
+
+    python -m bench.branch_probe --checkpoint runs/tiny/weights.safetensors --count 12
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bench.quality import world_requests
+from reelflow.pipeline.generation.embedded import LocalStages
+from reelflow.pipeline.generation.mux import decode_mp4
+from reelflow.pipeline.generation.request import prepare
+from reelflow.pipeline.generation.schedule import generate
+from reelflow.pipeline.model.presets import get_preset
+from reelflow.pipeline.toyworld.evaluate import evaluate_arrays, summarise
+from reelflow.pipeline.toyworld.world import render_clip
+
+COLUMNS = ("colour", "shape", "motion", "framing", "cuts", "audio", "av", "lip_sync", "speckle")
+
+
+class GivenKeyframes(LocalStages):
+    """LocalStages whose keyframes are set from outside, per clip."""
+
+    given: torch.Tensor  # (S, C, h, w)
+
+    async def keyframes(self, cond, seed, steps, guidance, shift, height, width):
+        return self.given
+
+
+def _pixels(frames: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+
+def _frames(pixels: torch.Tensor) -> np.ndarray:
+    return ((pixels.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--checkpoint", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=12)
+    parser.add_argument("--split", default="heldout", choices=("heldout", "train"))
+    parser.add_argument("--out", type=Path, default=Path("bench/results/branch_probe.json"))
+    args = parser.parse_args()
+    preset = get_preset("tiny")
+    stages = GivenKeyframes(preset, args.checkpoint)
+    codec = stages.muxer.video_codec
+    scores: dict[str, list] = {"full": [], "oracle keyframe": [], "keyframes only": []}
+    for spec, request in world_requests(args.count, preset.sampler.steps, split=args.split):
+        plan, options = (lambda p: (p.plan, p.options))(prepare(request, preset))
+        clip = render_clip(spec)
+        shots = spec.shot_frames()
+        cond = stages.encoder.encode(plan)
+        sampled = stages.spatial.keyframes(
+            cond, options.seed, options.steps, options.guidance, options.shift, 64, 64
+        )
+        with torch.inference_mode():
+            truth = codec.encode(_pixels(clip.frames[[start for start, _ in shots]]))
+            still = _frames(codec.decode(sampled.float()))
+        held = np.concatenate(
+            [np.repeat(still[i : i + 1], e - s, 0) for i, (s, e) in enumerate(shots)]
+        )
+        silence = np.zeros(spec.num_samples)
+        scores["keyframes only"].append(evaluate_arrays(held, silence, spec.sample_rate, spec))
+        for name, keyframes in (("full", sampled), ("oracle keyframe", truth)):
+            stages.given = keyframes
+            clip_out = decode_mp4(asyncio.run(generate(plan, options, stages, preset)).mp4)
+            scores[name].append(
+                evaluate_arrays(clip_out.frames, clip_out.audio, spec.sample_rate, spec)
+            )
+        print(f"{len(scores['full'])}/{args.count}", flush=True)
+    rows = {name: summarise(values) for name, values in scores.items()}
+    print(f"| variant | {' | '.join(COLUMNS)} |")
+    for name, summary in rows.items():
+        print(f"| {name} | {' | '.join(_cell(summary.get(key)) for key in COLUMNS)} |")
+    args.out.write_text(json.dumps({"checkpoint": str(args.checkpoint), "rows": rows}, indent=1))
+
+
+def _cell(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+if __name__ == "__main__":
+    main()
