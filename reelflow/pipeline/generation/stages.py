@@ -32,7 +32,7 @@ from reelflow.pipeline.model.spatial_dit import SpatialDiT
 from reelflow.pipeline.model.temporal_rayflow import TemporalRayFlow
 from reelflow.pipeline.model.text_encoder import TextEmbedding, TextEncoder
 from reelflow.pipeline.model.video_autoencoder import VideoCodec
-from reelflow.pipeline.model.weights import load_weights
+from reelflow.pipeline.model.weights import load_tensor, load_weights
 from reelflow.pipeline.script.plan import Plan
 
 WIRE_DTYPE = torch.float16
@@ -99,6 +99,14 @@ def video_codec(preset: Preset, checkpoint: Path | None, seed: int = 3) -> Video
     codec = VideoCodec(preset.video_codec).eval()
     load_weights(codec, checkpoint, "codec.", seed)
     return codec
+
+
+AUDIO_BIN_SCALE = "audio_codec.bin_scale"
+
+
+def audio_codec(preset: Preset, checkpoint: Path | None) -> AudioCodec:
+    """The audio latent codec with the checkpoint's per-bin standardisation (none without)."""
+    return AudioCodec(preset.audio_codec, load_tensor(checkpoint, AUDIO_BIN_SCALE))
 
 
 class PromptEncoderStage:
@@ -315,7 +323,7 @@ class MuxerStage:
     def __init__(self, preset: Preset, checkpoint: Path | None):
         pin_threads()
         self.video_codec = video_codec(preset, checkpoint)
-        self.audio_codec = AudioCodec(preset.audio_codec)
+        self.audio_codec = audio_codec(preset, checkpoint)
 
     @torch.inference_mode()
     def decode_and_mux(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -42,14 +43,28 @@ def load_weights(module: nn.Module, checkpoint: Path | None, prefix: str, seed: 
     return True
 
 
+def load_tensor(checkpoint: Path | None, name: str) -> torch.Tensor | None:
+    """One named tensor of the checkpoint, or None (no checkpoint, or one from before it)."""
+    if checkpoint is None:
+        return None
+    with safe_open(str(checkpoint), framework="pt") as file:
+        names = file.keys()  # a safe_open handle has no __contains__
+        return file.get_tensor(name).float() if name in names else None
+
+
 def save_weights(
-    branches: dict[str, nn.Module], path: Path, dtype: torch.dtype = torch.float16
+    branches: dict[str, nn.Module],
+    path: Path,
+    dtype: torch.dtype = torch.float16,
+    extra: dict[str, torch.Tensor] | None = None,
 ) -> None:
+    """`extra`: named tensors beside the modules' (kept in float32: codec statistics)."""
     state = {
         f"{prefix}{name}": tensor.detach().to(dtype).contiguous()
         for prefix, module in branches.items()
         for name, tensor in module.state_dict().items()
     }
+    state |= {name: tensor.detach().float().contiguous() for name, tensor in (extra or {}).items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(state, str(path))
 

@@ -18,12 +18,13 @@ import torch
 import torch.nn.functional as F
 
 from reelflow.pipeline.generation.stages import (
+    AUDIO_BIN_SCALE,
     PromptEncoderStage,
     audio_network,
     spatial_network,
     temporal_network,
 )
-from reelflow.pipeline.model.audio_codec import AudioCodec
+from reelflow.pipeline.model.audio_codec import AudioCodec, fit_bin_scale
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.sampling import interpolate
 from reelflow.pipeline.model.weights import load_weights, save_weights
@@ -48,6 +49,7 @@ class TrainConfig:
     ema: float = 0.998
     dropout: float = 0.1  # condition dropout, which classifier-free guidance needs
     seed: int = 0
+    audio_fit: int = 500  # pool examples the audio latent's per-bin scale is fitted on
     checkpoint_minutes: float = 5.0
     threads: int = 2
 
@@ -80,7 +82,7 @@ class Trainer:
         encoder = PromptEncoderStage(self.preset, codec)
         self.maker = ExampleMaker(self.preset, encoder, config.fps)
         torch.set_num_threads(config.threads)  # the encoder stage pins one thread for serving
-        self.audio_codec = AudioCodec(self.preset.audio_codec)
+        self.audio_bin_scale: torch.Tensor | None = None  # fitted on the pool, or resumed
         self.nets = {
             "spatial": spatial_network(self.preset),
             "temporal": temporal_network(self.preset),
@@ -100,6 +102,10 @@ class Trainer:
         self.cache.build(self.maker, config.pool)
         self.loaded = self.cache.shards()
         self.pool: list[Example] = self.cache.load(self.loaded)
+        if self.audio_bin_scale is None:
+            waves = [e.audio.float() for e in self.pool[: config.audio_fit]]
+            self.audio_bin_scale = fit_bin_scale(self.preset.audio_codec, waves)
+        self.audio_codec = AudioCodec(self.preset.audio_codec, self.audio_bin_scale)
 
     def _grow_pool(self) -> None:
         """Add the shards a concurrent `reelflow train cache` finished since the last look."""
@@ -122,6 +128,7 @@ class Trainer:
         self.step = state["step"]
         self.generator.set_state(state["generator"])
         self.rng = np.random.default_rng(self.config.seed + self.step)
+        self.audio_bin_scale = state.get("audio_bin_scale")  # None in runs from before it
         return True
 
     def save(self) -> None:
@@ -133,6 +140,7 @@ class Trainer:
             "step": self.step,
             "generator": self.generator.get_state(),
             "config": asdict(self.config),
+            "audio_bin_scale": self.audio_bin_scale,
         }
         partial = self.state_path.with_suffix(".tmp")
         torch.save(state, partial)
@@ -141,6 +149,7 @@ class Trainer:
         save_weights(
             branches | {"codec.": self.maker.encoder.video_codec},
             self.run_dir / "weights.safetensors",
+            extra={AUDIO_BIN_SCALE: self.audio_bin_scale},
         )
 
     def _lr(self) -> float:

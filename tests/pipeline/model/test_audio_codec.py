@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from reelflow.pipeline.model.audio_codec import AudioCodec, AudioCodecConfig
+from reelflow.pipeline.model.audio_codec import AudioCodec, AudioCodecConfig, fit_bin_scale
 
 
 def test_audio_codec_is_lossless_with_all_bins():
@@ -28,3 +28,31 @@ def test_audio_codec_keeps_tones_below_its_cutoff_and_drops_those_above():
 def test_codec_config_rejects_impossible_settings():
     with pytest.raises(ValueError, match="bins"):
         AudioCodecConfig(hop=100, bins=200)
+
+
+def test_fitted_bin_scale_standardises_every_bin_and_keeps_the_round_trip():
+    config = AudioCodecConfig(hop=160, bins=160)
+    g = torch.Generator().manual_seed(3)
+    t = torch.arange(8000) / 16000
+    waves = [
+        0.3 * torch.sin(2 * math.pi * f * t) + 0.01 * torch.randn(8000, generator=g)
+        for f in (220, 440, 880)
+    ]
+    scale = fit_bin_scale(config, waves)
+    raw_std = torch.cat([AudioCodec(config).encode(w) for w in waves]).std(dim=0)
+    assert raw_std.max() / raw_std.min() > 10  # the tones' bins dwarf the noise floor
+    codec = AudioCodec(config, scale)
+    std = torch.cat([codec.encode(w) for w in waves]).std(dim=0)
+    unfloored = scale > scale.min()
+    assert unfloored.sum() > 10
+    assert torch.allclose(std[unfloored], torch.ones(1), atol=1e-3)
+    assert std[~unfloored].max() < 1.0  # bins below the floor stay quieter, not blown up
+    assert torch.allclose(codec.decode(codec.encode(waves[1]), 8000), waves[1], atol=1e-4)
+
+
+def test_bin_scale_must_match_the_bins_and_be_positive():
+    config = AudioCodecConfig(hop=160, bins=80)
+    with pytest.raises(ValueError, match="80 positive"):
+        AudioCodec(config, torch.ones(40))
+    with pytest.raises(ValueError, match="80 positive"):
+        AudioCodec(config, torch.zeros(80))

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from reelflow.pipeline.generation.stages import spatial_network
+from reelflow.pipeline.generation.stages import MuxerStage, spatial_network
 from reelflow.pipeline.model.weights import load_weights
 from reelflow.pipeline.training.branches import TrainConfig, Trainer
 
@@ -46,6 +46,17 @@ def test_a_run_resumes_its_step_and_weights_and_exports_ema(trained, tiny):
     ema = trainer.emas["spatial"].state_dict()
     for name, value in exported.state_dict().items():
         assert torch.allclose(value, ema[name].half().float())
+
+
+def test_the_audio_latent_scale_is_fitted_kept_and_read_by_the_muxer(trained, tiny):
+    trainer, _, run = trained
+    scale = trainer.audio_bin_scale
+    assert scale.shape == (tiny.audio_codec.bins,) and bool((scale > 0).all())
+    assert float(scale.max() / scale.min()) > 2  # fitted per bin, not one constant
+    assert torch.equal(Trainer(TrainConfig(**SMALL), run, codec=None).audio_bin_scale, scale)
+    muxer = MuxerStage(tiny, run / "weights.safetensors")
+    assert torch.equal(muxer.audio_codec.bin_scale, scale)
+    assert torch.equal(MuxerStage(tiny, None).audio_codec.bin_scale, torch.ones_like(scale))
 
 
 def test_config_rejects_nonsense():
