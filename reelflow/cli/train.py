@@ -8,12 +8,11 @@ the three networks on the cache. Every run resumes from its own state in --run.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
 
-from reelflow.pipeline.model.weights import DEFAULT_CHECKPOINT
+from reelflow.pipeline.model.weights import DEFAULT_CHECKPOINT, merge_weights
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -42,7 +41,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument(
-        "--export", action="store_true", help=f"copy the EMA weights to {DEFAULT_CHECKPOINT}"
+        "--branches",
+        default="spatial,temporal,audio",
+        help="comma-separated networks this run trains (two runs can split the cores)",
+    )
+    parser.add_argument(
+        "--export",
+        action="store_true",
+        help=f"write the run's EMA branches (and codecs) into {DEFAULT_CHECKPOINT}",
     )
     return parser
 
@@ -81,9 +87,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from reelflow.pipeline.training.branches import TrainConfig, Trainer
 
-    config = TrainConfig(pool=args.pool, seed=args.seed, threads=args.threads)
     if args.what == "cache":
-        return _build_cache(args, config)
+        return _build_cache(args, TrainConfig(pool=args.pool, seed=args.seed))
+    try:
+        branches = tuple(name.strip() for name in args.branches.split(",") if name.strip())
+        config = TrainConfig(
+            pool=args.pool, seed=args.seed, threads=args.threads, branches=branches
+        )
+    except ValueError as error:
+        print(f"reelflow train: --branches: {error}", file=sys.stderr)
+        return 2
     trainer = Trainer(config, args.run, args.codec, args.cache, args.init_from)
     print(
         f"training from step {trainer.step} for {args.minutes:g} min in {args.run} "
@@ -92,9 +105,10 @@ def run(args: argparse.Namespace) -> int:
     )
     trainer.run(args.minutes, ProgressLine(args.minutes))
     if args.export:
-        DEFAULT_CHECKPOINT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(args.run / "weights.safetensors", DEFAULT_CHECKPOINT)
-        print(f"exported {DEFAULT_CHECKPOINT}")
+        merge_weights(
+            args.run / "weights.safetensors", DEFAULT_CHECKPOINT, trainer.exported_prefixes
+        )
+        print(f"exported {', '.join(trainer.exported_prefixes)} into {DEFAULT_CHECKPOINT}")
     return 0
 
 

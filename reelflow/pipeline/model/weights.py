@@ -69,6 +69,16 @@ def save_weights(
     save_file(state, str(path))
 
 
+def merge_weights(source: Path, target: Path, prefixes: tuple[str, ...]) -> None:
+    """Replace `target`'s tensors under `prefixes` by `source`'s, keeping the rest: two runs
+    that train different branches each export their own into one checkpoint."""
+    merged = load_file(str(target)) if target.is_file() else {}
+    merged = {k: v for k, v in merged.items() if not k.startswith(prefixes)}
+    merged |= {k: v for k, v in load_file(str(source)).items() if k.startswith(prefixes)}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    save_file(merged, str(target))
+
+
 def resolve_checkpoint(path: str | None) -> Path | None:
     """An explicit path, else the shipped checkpoint when it exists, else None (random init).
     "none" forces random init."""

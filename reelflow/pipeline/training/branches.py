@@ -3,6 +3,10 @@
 Each iteration takes one DiT step on single frames (keyframes half the time) and one joint step
 in which RayFlow and the audio branch see each other's latents at the same noise level, as in
 sampling. Loss: || v(x_t, t) - (noise - x0) ||^2 with t logit-normal (SD3, Esser et al. 2024).
+
+A run may train a subset of the branches (`TrainConfig.branches`): the DiT on one core and the
+joint pair on the other, as two runs, doubles the steps two cores give. Each net has its own
+optimizer, so a run resumes whatever subset it trained before.
 """
 
 from __future__ import annotations
@@ -33,10 +37,13 @@ from reelflow.pipeline.training.examples import Example, ExampleMaker
 from reelflow.pipeline.training.latent_cache import LatentCache
 from reelflow.pipeline.training.timed_loop import train_for
 
+BRANCHES = ("spatial", "temporal", "audio")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
     preset: str = "tiny"
+    branches: tuple[str, ...] = BRANCHES  # the networks this run trains
     fps: int = 8
     window: int = 16  # frames per RayFlow/audio window (2 s at 8 fps; clips are 2-4 s)
     pool: int = 1000  # examples the latent cache holds at least (built at start if missing)
@@ -58,6 +65,8 @@ class TrainConfig:
             raise ValueError("window must be >= 2 and the pool at least one batch")
         if not 0.0 <= self.dropout < 1.0 or not 0.0 < self.ema < 1.0:
             raise ValueError("dropout must be in [0, 1) and ema in (0, 1)")
+        if not self.branches or not set(self.branches) <= set(BRANCHES):
+            raise ValueError(f"branches must be a non-empty subset of {BRANCHES}")
 
 
 def logit_normal(batch: int, generator: torch.Generator) -> torch.Tensor:
@@ -89,8 +98,10 @@ class Trainer:
             "audio": audio_network(self.preset),
         }
         self.emas = {name: copy.deepcopy(net).eval() for name, net in self.nets.items()}
-        params = [p for net in self.nets.values() for p in net.parameters()]
-        self.optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.01)
+        self.optimizers = {
+            name: torch.optim.AdamW(self.nets[name].parameters(), lr=config.lr, weight_decay=0.01)
+            for name in config.branches
+        }
         self.step = 0
         self.generator = torch.Generator().manual_seed(config.seed)
         self.rng = np.random.default_rng(config.seed)
@@ -124,7 +135,10 @@ class Trainer:
         for name in self.nets:
             self.nets[name].load_state_dict(state["nets"][name])
             self.emas[name].load_state_dict(state["emas"][name])
-        self.optimizer.load_state_dict(state["optimizer"])
+        saved = state.get("optimizers") or _split_optimizer(state["optimizer"], self.nets)
+        for name, optimizer in self.optimizers.items():
+            if name in saved:  # a branch this run did not train before starts fresh moments
+                optimizer.load_state_dict(saved[name])
         self.step = state["step"]
         self.generator.set_state(state["generator"])
         self.rng = np.random.default_rng(self.config.seed + self.step)
@@ -136,7 +150,7 @@ class Trainer:
         state = {
             "nets": {n: m.state_dict() for n, m in self.nets.items()},
             "emas": {n: m.state_dict() for n, m in self.emas.items()},
-            "optimizer": self.optimizer.state_dict(),
+            "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
             "step": self.step,
             "generator": self.generator.get_state(),
             "config": asdict(self.config),
@@ -152,20 +166,28 @@ class Trainer:
             extra={AUDIO_BIN_SCALE: self.audio_bin_scale},
         )
 
+    @property
+    def exported_prefixes(self) -> tuple[str, ...]:
+        """What an export of this run replaces: its branches, and the codecs it trained on."""
+        return (*(f"{name}." for name in self.config.branches), "codec.", "audio_codec.")
+
     def _lr(self) -> float:
         return self.config.lr * min(1.0, (self.step + 1) / self.config.warmup)
 
     def _sample(self, size: int) -> list[Example]:
         return [self.pool[i] for i in self.rng.choice(len(self.pool), size, replace=False)]
 
-    def train_step(self) -> dict[str, float]:
+    def _spatial_loss(self) -> torch.Tensor:
         config, g = self.config, self.generator
         frames = frame_batch(self._sample(config.frame_batch), self.rng, config.dropout)
         t = logit_normal(frames.x0.shape[0], g)
         noise = torch.randn(frames.x0.shape, generator=g)
         xt = interpolate(frames.x0, noise, t[:, None, None, None])
-        spatial = F.mse_loss(self.nets["spatial"](x=xt, t=t, **frames.inputs), noise - frames.x0)
+        return F.mse_loss(self.nets["spatial"](x=xt, t=t, **frames.inputs), noise - frames.x0)
 
+    def _joint_losses(self) -> dict[str, torch.Tensor]:
+        """RayFlow and the audio branch on the same clip windows at the same noise level."""
+        config, g = self.config, self.generator
         clips = clip_batch(
             self._sample(config.clip_batch),
             self.rng,
@@ -180,44 +202,65 @@ class Trainer:
         noise_a = torch.randn(clips.audio.shape, generator=g)
         xv = interpolate(clips.video, noise_v, t[:, None, None, None, None])
         xa = interpolate(clips.audio, noise_a, t[:, None, None])
-        temporal = F.mse_loss(
-            self.nets["temporal"](
+        losses = {}
+        if "temporal" in config.branches:
+            velocity = self.nets["temporal"](
                 x=xv,
                 keyframes=clips.keyframes,
                 audio=xa,
                 audio_to_frame=clips.audio_to_frame,
                 t=t,
                 **clips.temporal,
-            ),
-            noise_v - clips.video,
-        )
-        audio = F.mse_loss(
-            self.nets["audio"](
+            )
+            losses["temporal"] = F.mse_loss(velocity, noise_v - clips.video)
+        if "audio" in config.branches:
+            velocity = self.nets["audio"](
                 x=xa, video=xv, frame_of_token=clips.frame_of_token, t=t, **clips.sound
-            ),
-            noise_a - clips.audio,
-        )
-        for group in self.optimizer.param_groups:
-            group["lr"] = self._lr()
-        self.optimizer.zero_grad(set_to_none=True)
-        (spatial + temporal + audio).backward()
-        for net in self.nets.values():
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        self.optimizer.step()
+            )
+            losses["audio"] = F.mse_loss(velocity, noise_a - clips.audio)
+        return losses
+
+    def train_step(self) -> dict[str, float]:
+        branches = self.config.branches
+        losses = {"spatial": self._spatial_loss()} if "spatial" in branches else {}
+        if {"temporal", "audio"} & set(branches):
+            losses |= self._joint_losses()
+        for optimizer in self.optimizers.values():
+            for group in optimizer.param_groups:
+                group["lr"] = self._lr()
+            optimizer.zero_grad(set_to_none=True)
+        sum(losses.values()).backward()
+        for name, optimizer in self.optimizers.items():
+            torch.nn.utils.clip_grad_norm_(self.nets[name].parameters(), 1.0)
+            optimizer.step()
         self._update_ema()
         self.step += 1
-        if self.step % config.refresh_every == 0:
+        if self.step % self.config.refresh_every == 0:
             self._grow_pool()
-        return {"spatial": spatial.item(), "temporal": temporal.item(), "audio": audio.item()}
+        return {name: loss.item() for name, loss in losses.items()}
 
     @torch.no_grad()
     def _update_ema(self) -> None:
         decay = min(self.config.ema, (1 + self.step) / (10 + self.step))  # fast start
-        for name, net in self.nets.items():
-            for ema, live in zip(self.emas[name].parameters(), net.parameters(), strict=True):
+        for name in self.config.branches:
+            pairs = zip(self.emas[name].parameters(), self.nets[name].parameters(), strict=True)
+            for ema, live in pairs:
                 ema.lerp_(live, 1.0 - decay)
 
     def run(self, minutes: float, on_log: Callable[[dict], None] | None = None) -> None:
         """Train for `minutes` of wall time, saving every checkpoint_minutes and at the end."""
         log = self.run_dir / "log.jsonl"
         train_for(self, minutes, log, self.config.checkpoint_minutes, on_log)
+
+
+def _split_optimizer(state: dict, nets: dict[str, torch.nn.Module]) -> dict[str, dict]:
+    """One AdamW state over all nets' parameters (runs from before per-net optimizers), in
+    the nets' order, as one state per net."""
+    out, offset = {}, 0
+    for name, net in nets.items():
+        count = len(list(net.parameters()))
+        group = dict(state["param_groups"][0]) | {"params": list(range(count))}
+        moments = {i - offset: v for i, v in state["state"].items() if offset <= i < offset + count}
+        out[name] = {"state": moments, "param_groups": [group]}
+        offset += count
+    return out

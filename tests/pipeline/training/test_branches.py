@@ -2,10 +2,11 @@
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
-from reelflow.pipeline.generation.stages import MuxerStage, spatial_network
-from reelflow.pipeline.model.weights import load_weights
-from reelflow.pipeline.training.branches import TrainConfig, Trainer
+from reelflow.pipeline.generation.stages import MuxerStage, spatial_network, temporal_network
+from reelflow.pipeline.model.weights import load_weights, merge_weights, save_weights
+from reelflow.pipeline.training.branches import TrainConfig, Trainer, _split_optimizer
 
 SMALL = dict(
     pool=6,
@@ -64,3 +65,39 @@ def test_config_rejects_nonsense():
         TrainConfig(dropout=1.5)
     with pytest.raises(ValueError):
         TrainConfig(pool=2, frame_batch=8)
+    with pytest.raises(ValueError, match="subset"):
+        TrainConfig(branches=("spatial", "lips"))
+
+
+def test_a_run_of_one_branch_trains_only_it_and_exports_only_it(tmp_path, tiny):
+    trainer = Trainer(TrainConfig(**SMALL, branches=("spatial",)), tmp_path / "run", codec=None)
+    before = {n: [p.clone() for p in net.parameters()] for n, net in trainer.nets.items()}
+    assert set(trainer.train_step()) == {"spatial"}
+    for name, net in trainer.nets.items():
+        changed = any(
+            not torch.equal(a, b) for a, b in zip(before[name], net.parameters(), strict=True)
+        )
+        assert changed == (name == "spatial"), name
+    trainer.save()
+    target = tmp_path / "shipped.safetensors"
+    save_weights({"spatial.": spatial_network(tiny), "temporal.": temporal_network(tiny)}, target)
+    old_temporal = load_file(str(target))["temporal.embed.weight"]
+    merge_weights(tmp_path / "run" / "weights.safetensors", target, trainer.exported_prefixes)
+    merged = load_file(str(target))
+    assert torch.equal(merged["temporal.embed.weight"], old_temporal)  # kept
+    ema = trainer.emas["spatial"].state_dict()["embed.weight"].half()
+    assert torch.equal(merged["spatial.embed.weight"], ema)  # replaced
+    assert "audio_codec.bin_scale" in merged and not any(k.startswith("audio.") for k in merged)
+
+
+def test_a_state_with_one_optimizer_for_all_nets_resumes_per_net():
+    nets = {"a": torch.nn.Linear(3, 2), "b": torch.nn.Linear(2, 4)}
+    joint = torch.optim.AdamW([p for n in nets.values() for p in n.parameters()], lr=0.1)
+    sum(n(torch.ones(1, n.in_features)).sum() for n in nets.values()).backward()
+    joint.step()
+    split = _split_optimizer(joint.state_dict(), nets)
+    for name, net in nets.items():
+        alone = torch.optim.AdamW(net.parameters(), lr=0.1)
+        alone.load_state_dict(split[name])
+        for param in net.parameters():
+            assert torch.equal(alone.state[param]["exp_avg"], joint.state[param]["exp_avg"])
