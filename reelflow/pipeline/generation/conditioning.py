@@ -84,15 +84,3 @@ def audio_to_frame_weights(frame_of_token: torch.Tensor, frames: int) -> torch.T
     """(frames, tokens): row f averages the audio tokens that play under frame f."""
     onehot = F.one_hot(frame_of_token, frames).T.float()  # (T, Ta)
     return onehot / onehot.sum(dim=1, keepdim=True).clamp(min=1.0)
-
-
-def keyframe_input(keyframes: torch.Tensor, shots: torch.Tensor) -> torch.Tensor:
-    """What RayFlow reads beside each frame: the first shot's keyframe for its frames, zeros
-    for frames after a cut. keyframes (S, C, h, w), shots (...,) -> (..., C, h, w).
-
-    In the world (as in film) the subject stays where it was across a cut; a keyframe drawn on
-    its own for a later shot would put it elsewhere, a conflict training never shows. So later
-    shots are generated from their text and the frames before the cut."""
-    out = keyframes[shots.clamp(max=0)].clone()
-    out[shots > 0] = 0
-    return out

@@ -18,7 +18,6 @@ from reelflow.pipeline.generation.conditioning import (
     Conditioning,
     audio_to_frame_weights,
     frame_of_audio_token,
-    keyframe_input,
     pad_tokens,
 )
 from reelflow.pipeline.generation.mux import encode_mp4
@@ -262,7 +261,7 @@ class TemporalStage:
             guidance,
             shared={
                 "x": xv.float()[frames],
-                "keyframes": keyframe_input(keyframes.float(), shots),
+                "keyframes": keyframes.float()[shots],  # each frame its own shot's keyframe
                 "audio": xa.float()[tokens],
                 "audio_to_frame": audio_to_frame,
                 "t": _batch_t(t, windows),

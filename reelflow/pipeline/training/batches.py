@@ -13,7 +13,6 @@ from reelflow.pipeline.generation.conditioning import (
     Conditioning,
     audio_to_frame_weights,
     frame_of_audio_token,
-    keyframe_input,
 )
 from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.training.examples import Example
@@ -104,7 +103,8 @@ def clip_batch(
         cond = example.cond
         videos.append(example.video[frames].float())
         shots = cond.shot_of_frame[frames]
-        keyframes.append(keyframe_input(example.video[:1].float(), shots))  # shot 0 starts at 0
+        # every frame reads its own shot's first frame, as sampling gives it the DiT's keyframe
+        keyframes.append(example.video[example.keyframe_of_frame[frames]].float())
         wave = example.audio[start * per_frame : (start + window) * per_frame].float()
         audios.append(codec.encode(wave))
         if token_frames is None:
