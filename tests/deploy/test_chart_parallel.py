@@ -15,6 +15,7 @@ from reelflow.services.config import parse_config
 from tests.deploy.chart import by_kind, chart, render, validate_crd_object
 
 POOL = {"replicas": 1, "minReplicas": 1, "maxReplicas": 1}
+RAYFLOW = {"reelflow_rayflow": "4"}
 
 
 def gpu_values(parallel: dict[str, int], node_gpus: int) -> dict[str, Any]:
