@@ -11,7 +11,7 @@ from torch import nn
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.parallel.config import ParallelConfig
 from reelflow.pipeline.parallel.mesh import Address
-from reelflow.pipeline.parallel.ranks import Leader, RankSpec, follow
+from reelflow.pipeline.parallel.ranks import Leader, RankSpec, device_of, follow
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -31,7 +31,7 @@ class LocalRanks:
         timeout_s: float = 1800.0,
     ):
         address = Address("127.0.0.1", free_port())
-        self.spec = RankSpec(preset, config, tuple(models), address, timeout_s)
+        self.spec = RankSpec(preset, config, tuple(models), address, timeout_s, device_of(models))
         context = multiprocessing.get_context("spawn")  # never fork a process holding torch
         self.processes = [
             context.Process(target=follow, args=(self.spec, rank), daemon=True)

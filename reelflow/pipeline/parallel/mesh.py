@@ -43,19 +43,27 @@ class Mesh:
         return self.rank // self.config.ulysses
 
 
-def backend() -> str:
-    """NCCL where ranks own GPUs, gloo on CPU."""
-    import torch
-
-    return "nccl" if torch.cuda.is_available() and dist.is_nccl_available() else "gloo"
+def backend(device: str) -> str:
+    """NCCL where the networks live on GPUs, gloo on CPU: the backend follows the tensors."""
+    return "nccl" if device == "cuda" else "gloo"
 
 
-def join(config: ParallelConfig, rank: int, address: Address, timeout_s: float = 60.0) -> Mesh:
+def join(
+    config: ParallelConfig,
+    rank: int,
+    address: Address,
+    timeout_s: float = 60.0,
+    device: str = "cpu",
+) -> Mesh:
     """Join this process to the replica's process group (the default group) as `rank`."""
     if address.host in ("127.0.0.1", "localhost"):
         os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # loopback only, whatever the host
+    if device == "cuda":  # one visible GPU per Ray actor; local ranks take one GPU each
+        import torch
+
+        torch.cuda.set_device(rank % torch.cuda.device_count())
     dist.init_process_group(
-        backend(),
+        backend(device),
         init_method=address.url,
         rank=rank,
         world_size=config.degree,

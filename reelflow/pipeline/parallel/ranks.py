@@ -42,6 +42,7 @@ class RankSpec:
     branches: tuple[str, ...]  # the networks the group runs, in weight-broadcast order
     address: Address
     timeout_s: float = 1800.0  # idle followers wait in a collective; a dead peer fails fast
+    device: str = "cpu"  # where rank 0's networks live; every rank puts its copy there
 
     def __post_init__(self) -> None:
         unknown = set(self.branches) - set(FORWARDS)
@@ -53,6 +54,10 @@ class RankSpec:
 
 def network_config(preset: Preset, branch: str):
     return {"spatial": preset.spatial, "temporal": preset.temporal, "audio": preset.audio}[branch]
+
+
+def device_of(models: dict[str, nn.Module]) -> str:
+    return next(next(iter(models.values())).parameters()).device.type
 
 
 def build_network(preset: Preset, branch: str) -> nn.Module:
@@ -79,7 +84,7 @@ class Leader:
 
     def __init__(self, spec: RankSpec, models: dict[str, nn.Module]):
         self.spec = spec
-        self.mesh: Mesh = join(spec.config, 0, spec.address, spec.timeout_s)
+        self.mesh: Mesh = join(spec.config, 0, spec.address, spec.timeout_s, spec.device)
         self.models = models
         self._lock = threading.Lock()
         self.broken: BaseException | None = None
@@ -125,8 +130,10 @@ def follow(spec: RankSpec, rank: int) -> None:
     from reelflow.pipeline.generation.stages import pin_threads
 
     pin_threads()
-    models = {branch: build_network(spec.preset, branch) for branch in spec.branches}
-    mesh = join(spec.config, rank, spec.address, spec.timeout_s)
+    mesh = join(spec.config, rank, spec.address, spec.timeout_s, spec.device)
+    models = {
+        branch: build_network(spec.preset, branch).to(spec.device) for branch in spec.branches
+    }
     try:
         with torch.inference_mode():
             _share_weights(models, spec.branches)

@@ -19,7 +19,7 @@ from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.parallel.config import ParallelConfig
 from reelflow.pipeline.parallel.local import attach, free_port
 from reelflow.pipeline.parallel.mesh import Address
-from reelflow.pipeline.parallel.ranks import Leader, RanksLost, RankSpec, follow
+from reelflow.pipeline.parallel.ranks import Leader, RanksLost, RankSpec, device_of, follow
 
 PING_TIMEOUT_S = 5.0
 ACTOR_PREFIX = "reelflow-rank::"  # named f"{prefix}{replica process id}::{rank}", for operators
@@ -51,7 +51,9 @@ class ReplicaRanks:
         timeout_s: float = 1800.0,
     ):
         host = ray.util.get_node_ip_address()  # the group's node: all bundles are on it
-        spec = RankSpec(preset, config, tuple(stages), Address(host, free_port(host)), timeout_s)
+        models = {branch: stage.model for branch, stage in stages.items()}
+        address = Address(host, free_port(host))
+        spec = RankSpec(preset, config, tuple(stages), address, timeout_s, device_of(models))
         group = ray.util.get_current_placement_group()
         options = {k: v for k, v in actor_options.items() if k in ("num_cpus", "num_gpus")}
         if "resources" in actor_options:
@@ -67,7 +69,7 @@ class ReplicaRanks:
             for rank in range(1, config.degree)
         ]
         self.runs = [actor.run.remote() for actor in self.actors]
-        self.leader = Leader(spec, {branch: stage.model for branch, stage in stages.items()})
+        self.leader = Leader(spec, models)
         attach(stages, self)
 
     def check_health(self) -> None:
