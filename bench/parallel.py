@@ -57,53 +57,69 @@ def _timed(fn) -> float:
     return time.perf_counter() - began
 
 
+WORKLOADS = (  # (label, duration s, side): the default request, and one where compute dominates
+    ("2 s 64×64", None, None),
+    ("4 s 128×128", 4.0, 128),
+)
+
+
 def measured(config: BenchConfig) -> tuple[Table, dict]:
-    req = request(config.steps)
     single = LocalStages(tiny(), None)
-    inputs = step_inputs(single, req)
+    work = []
+    for label, duration, side in WORKLOADS:
+        req = request(config.steps, duration_s=duration, side=side)
+        work.append((label, req, step_inputs(single, req)))
     rows, data = [], {}
-    for label, parallel in (
+    for group_label, parallel in (
         ("ulysses 2", ParallelConfig(ulysses=2)),
         ("cfg 2", ParallelConfig(cfg=2)),
     ):
         group = ParallelLocalStages(tiny(), None, parallel)
         try:
-            pairs = {
-                "one job (embedded, end to end)": (
-                    lambda: run_embedded(single, req),
-                    lambda group=group: run_embedded(group, req),
-                )
-            }
-            plain, split = _branch_calls(single, inputs), _branch_calls(group, inputs)
-            pairs |= {name: (plain[name], split[name]) for name in plain}
-            for name, (one, two) in pairs.items():
-                one(), two()  # warm-up
-                a, b = [], []
-                for _ in range(config.repeats):
-                    a.append(_timed(one))
-                    b.append(_timed(two))
-                speedup = ratio(a, b)
-                data[f"{label}: {name}"] = {
-                    "degree1_s": Stats.of(a),
-                    "degree2_s": Stats.of(b),
-                    "speedup": speedup,
+            for label, req, inputs in work:
+                pairs = {
+                    "one job (embedded, end to end)": (
+                        lambda req=req: run_embedded(single, req),
+                        lambda req=req, group=group: run_embedded(group, req),
+                    )
                 }
-                fmt = Stats.s if "job" in name else Stats.ms
-                rows.append(
-                    (label, name, fmt(Stats.of(a)), fmt(Stats.of(b)), f"{speedup.median:.2f}×")
-                )
+                plain, split = _branch_calls(single, inputs), _branch_calls(group, inputs)
+                pairs |= {name: (plain[name], split[name]) for name in plain}
+                for name, (one, two) in pairs.items():
+                    one(), two()  # warm-up
+                    a, b = [], []
+                    for _ in range(config.repeats):
+                        a.append(_timed(one))
+                        b.append(_timed(two))
+                    speedup = ratio(a, b)
+                    data[f"{group_label}, {label}: {name}"] = {
+                        "degree1_s": Stats.of(a),
+                        "degree2_s": Stats.of(b),
+                        "speedup": speedup,
+                    }
+                    fmt = Stats.s if "job" in name else Stats.ms
+                    rows.append(
+                        (
+                            group_label,
+                            label,
+                            name,
+                            fmt(Stats.of(a)),
+                            fmt(Stats.of(b)),
+                            f"{speedup.median:.2f}×",
+                        )
+                    )
         finally:
             group.close()
     table = Table(
         "One job on 2 ranks vs 1, this machine (tiny preset, one thread per rank, gloo)",
-        ("group", "what", "degree 1", "degree 2", "speed-up (median of pairs)"),
+        ("group", "clip", "what", "degree 1", "degree 2", "speed-up (median of pairs)"),
         tuple(rows),
         (
-            f"{config.steps}-step request ({req.prompt[:40]}...), {config.repeats} interleaved "
-            "pairs; job latency in s, branch calls in ms (median, min–max). Degree 1 already "
-            "runs the temporal and audio branches of a step concurrently on the 2 cores; at "
-            "degree 2 they take turns, each on both cores. The machine is shared with a "
-            "training run: see the load average in the JSON.",
+            f"{config.steps}-step requests, {config.repeats} interleaved pairs; job latency in s,"
+            " branch calls (one guided step) in ms (median, min–max). Degree 1 already runs the"
+            " temporal and audio branches of a step concurrently on the 2 cores; at degree 2 "
+            "they take turns, each on both cores. The machine is shared with a training run "
+            "and another session: see the load average in the JSON.",
         ),
     )
     return table, data
@@ -291,7 +307,8 @@ if __name__ == "__main__":
     cfg = BenchConfig.make(quick)
     if "--repeats" in sys.argv:  # more pairs than quick mode, fewer steps than the full one
         cfg = replace(cfg, repeats=int(sys.argv[sys.argv.index("--repeats") + 1]))
+    info = machine()  # load average at the start; write_json adds the end's
     report = run(cfg)
     for table in report.tables:
         print(table.markdown())
-    print(write_json(report, cfg, machine()))
+    print(write_json(report, cfg, info))
