@@ -86,10 +86,23 @@ def _print_summary(path: Path, seed: int, seconds: dict[str, float], total: floa
         print(f"  {stage:<16} {value:7.2f}s")
 
 
+def _parallel(args: argparse.Namespace):
+    from reelflow.pipeline.parallel.config import ParallelConfig
+
+    try:
+        return ParallelConfig(ulysses=args.parallel, cfg=2 if args.cfg_parallel else 1)
+    except ValueError as error:
+        raise ScriptError("parallel", str(error)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from reelflow.cli.progress import ProgressBar
 
     request = request_from_args(args)
+    if args.server and (args.parallel != 1 or args.cfg_parallel):
+        raise ScriptError(
+            "parallel", "--parallel is for embedded runs; a server sets it per stage in its config"
+        )
     bar = ProgressBar()
     began = time.perf_counter()
     if args.server:
@@ -109,18 +122,32 @@ def run(args: argparse.Namespace) -> int:
 
         preset = get_preset(args.preset)
         prepared = prepare(request, preset)
-        stages = LocalStages(preset, resolve_checkpoint(args.checkpoint))
+        checkpoint = resolve_checkpoint(args.checkpoint)
+        parallel = _parallel(args)
+        if parallel.degree > 1:  # local ranks: child processes on this machine
+            from reelflow.pipeline.parallel.embedded import ParallelLocalStages
+
+            try:
+                stages = ParallelLocalStages(preset, checkpoint, parallel)
+            except ValueError as error:  # e.g. a degree that does not divide the heads
+                raise ScriptError("parallel", str(error)) from None
+        else:
+            stages = LocalStages(preset, checkpoint)
         if not stages.trained:
             print("note: no trained checkpoint; weights are a seeded random init", file=sys.stderr)
-        result = asyncio.run(
-            generate(
-                prepared.plan,
-                prepared.options,
-                stages,
-                preset,
-                lambda p: bar.update(p.stage, p.step, p.total),
+        try:
+            result = asyncio.run(
+                generate(
+                    prepared.plan,
+                    prepared.options,
+                    stages,
+                    preset,
+                    lambda p: bar.update(p.stage, p.step, p.total),
+                )
             )
-        )
+        finally:
+            if parallel.degree > 1:
+                stages.close()
         args.output.write_bytes(result.mp4)
         seconds, seed = result.stage_seconds, prepared.options.seed
     _print_summary(args.output, seed, seconds, time.perf_counter() - began)
@@ -137,3 +164,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     gen.add_argument("--timeout", type=float, help="seconds before the call is abandoned")
     gen.add_argument("--preset", default="tiny", help="model size when embedded")
     gen.add_argument("--checkpoint", help='weights file; "none" for random init')
+    gen.add_argument(
+        "--parallel",
+        type=int,
+        default=1,
+        metavar="N",
+        help="embedded: split each branch's sequence over N local ranks (Ulysses; processes)",
+    )
+    gen.add_argument(
+        "--cfg-parallel",
+        action="store_true",
+        help="embedded: guidance's two halves on two rank sets (doubles the ranks)",
+    )

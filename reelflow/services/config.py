@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from reelflow.pipeline.model.presets import get_preset
+from reelflow.pipeline.parallel.config import ParallelConfig
 from reelflow.services.jobs.settings import (
     AuthSettings,
     JobSettings,
@@ -25,6 +26,10 @@ STAGE_NAMES = (
     "AudioGen",
     "Muxer",
 )
+PARALLEL_STAGES = {"SpatialDiT": "spatial", "TemporalRayFlow": "temporal", "AudioGen": "audio"}
+# A replica whose ranks are Ray actors is checked this often: a dead rank is found (and the
+# whole group replaced) within about this long, where Serve's default is 10 s.
+PARALLEL_HEALTH_CHECK_PERIOD_S = 2.0
 _ACTOR_KEYS = {"num_cpus", "num_gpus", "memory", "resources", "accelerator_type"}
 _AUTOSCALING_KEYS = {
     "min_replicas",
@@ -43,9 +48,15 @@ class DeploymentConfig:
     max_ongoing_requests: int = 4
     ray_actor_options: dict[str, Any] = field(default_factory=dict)
     autoscaling_config: dict[str, Any] | None = None
+    # one replica spans parallel.degree ranks, each with ray_actor_options' resources
+    parallel: ParallelConfig = field(default_factory=ParallelConfig)
 
     def __post_init__(self) -> None:
         where = f"deployments.{self.name}"
+        if self.parallel.degree > 1 and self.name not in PARALLEL_STAGES:
+            raise ValueError(
+                f"{where}.parallel: only {', '.join(PARALLEL_STAGES)} run on several devices"
+            )
         if self.name not in STAGE_NAMES:
             raise ValueError(f"{where}: unknown stage; known: {', '.join(STAGE_NAMES)}")
         if (self.num_replicas is None) == (self.autoscaling_config is None):
@@ -86,7 +97,29 @@ class DeploymentConfig:
             options["autoscaling_config"] = dict(self.autoscaling_config)
         else:
             options["num_replicas"] = self.num_replicas
+        if self.parallel.degree > 1:
+            # rank 0 (the replica) takes bundle 0, rank i bundle i; STRICT_PACK keeps the
+            # group on one node, where its collectives run over local links
+            options["placement_group_bundles"] = [self.rank_bundle()] * self.parallel.degree
+            options["placement_group_strategy"] = "STRICT_PACK"
+            options["health_check_period_s"] = PARALLEL_HEALTH_CHECK_PERIOD_S
         return options
+
+    def rank_bundle(self) -> dict[str, float]:
+        """The resources of one rank, as a placement group bundle."""
+        opts = self.ray_actor_options
+        bundle = {"CPU": opts.get("num_cpus", 1), "GPU": opts.get("num_gpus", 0)}
+        bundle.update(opts.get("resources", {}))
+        return {name: amount for name, amount in bundle.items() if amount}
+
+    def check_heads(self, preset: str) -> None:
+        if self.parallel.degree > 1:
+            branch = PARALLEL_STAGES[self.name]
+            heads = getattr(get_preset(preset), branch).heads
+            try:
+                self.parallel.check_heads(heads, branch)
+            except ValueError as error:
+                raise ValueError(f"deployments.{self.name}.{error}") from None
 
 
 @dataclass(frozen=True)
@@ -128,6 +161,8 @@ class ServeConfig:
         missing = set(STAGE_NAMES) - set(names)
         if missing or len(names) != len(set(names)):
             raise ValueError(f"deployments must list each stage once; missing {sorted(missing)}")
+        for deployment in self.deployments:
+            deployment.check_heads(self.preset)
 
     def deployment(self, name: str) -> DeploymentConfig:
         return next(d for d in self.deployments if d.name == name)
@@ -154,6 +189,9 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
         settings = dict(settings or {})
         if "autoscaling_config" in settings:
             settings.setdefault("num_replicas", None)  # autoscaling replaces a fixed count
+        settings["parallel"] = ParallelConfig.parse(
+            settings.get("parallel"), f"deployments.{name}.parallel"
+        )
         entries.append(DeploymentConfig(name=name, **settings))
     return ServeConfig(
         **raw,

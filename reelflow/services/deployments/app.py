@@ -30,11 +30,18 @@ def build(config: ServeConfig) -> Application:
         return deployment.options(**config.deployment(name).serve_options())
 
     preset, checkpoint, batching = config.preset, config.checkpoint, config.batching
+
+    def branch(deployment, name: str):
+        d = config.deployment(name)  # its ranks take the replica's own actor options
+        return configured(deployment, name).bind(
+            preset, checkpoint, batching, d.parallel, dict(d.ray_actor_options)
+        )
+
     return configured(Orchestrator, "Orchestrator").bind(
         configured(PromptEncoder, "PromptEncoder").bind(preset, checkpoint),
-        configured(SpatialDiT, "SpatialDiT").bind(preset, checkpoint, batching),
-        configured(TemporalRayFlow, "TemporalRayFlow").bind(preset, checkpoint, batching),
-        configured(AudioGen, "AudioGen").bind(preset, checkpoint, batching),
+        branch(SpatialDiT, "SpatialDiT"),
+        branch(TemporalRayFlow, "TemporalRayFlow"),
+        branch(AudioGen, "AudioGen"),
         configured(Muxer, "Muxer").bind(preset, checkpoint),
         preset,
         config.jobs,

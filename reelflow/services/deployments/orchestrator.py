@@ -21,6 +21,7 @@ from ray.serve.handle import DeploymentHandle
 
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.weights import resolve_checkpoint
+from reelflow.pipeline.parallel.ranks import RanksLost
 from reelflow.services.api.grpc_handlers import serve_stream, serve_unary
 from reelflow.services.api.http.app import build_http_app
 from reelflow.services.deployments.remote_stages import RemoteStages
@@ -35,6 +36,7 @@ _TRANSIENT = (
     BackPressureError,
     DeploymentUnavailableError,
     ReplicaUnavailableError,
+    RanksLost,  # a rank of a multi-device replica died: its health check fails, Serve replaces it
 )
 
 

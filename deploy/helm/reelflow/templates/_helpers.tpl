@@ -79,7 +79,43 @@ or for GPUs when no group has any: such a replica would wait forever. */}}
 {{- if and $opts.num_gpus (eq $gpus 0) -}}
 {{- fail (printf "serveConfig.deployments.%s asks for GPUs but no workerGroup has gpus > 0" $stage) -}}
 {{- end -}}
+{{- /* a multi-rank replica is placed STRICT_PACK: all its GPUs on one node (one pod) of a
+group that advertises the custom resources it asks for */ -}}
+{{- $degree := int (include "reelflow.degree" $d) -}}
+{{- if and $opts.num_gpus (gt $degree 1) -}}
+{{- $need := mulf $opts.num_gpus $degree -}}
+{{- $largest := 0 -}}
+{{- range $.Values.workerGroups -}}
+{{- $group := . -}}
+{{- $fits := true -}}
+{{- range $name, $_ := $opts.resources -}}{{- if not (hasKey ($group.rayResources | default dict) $name) -}}{{- $fits = false -}}{{- end -}}{{- end -}}
+{{- if and $fits (gt (int $group.gpus) $largest) -}}{{- $largest = int $group.gpus -}}{{- end -}}
 {{- end -}}
+{{- if gt $need (float64 $largest) -}}
+{{- fail (printf "serveConfig.deployments.%s.parallel: a replica of %d ranks x %v GPUs needs %v GPUs on one node, but the largest workerGroup it can use has gpus: %d per pod" $stage $degree $opts.num_gpus $need $largest) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Ranks (devices) of one replica of a deployment: parallel.ulysses x parallel.cfg. */}}
+{{- define "reelflow.degree" -}}
+{{- $p := .parallel | default dict -}}
+{{- mul (int ($p.ulysses | default 1)) (int ($p.cfg | default 1)) -}}
+{{- end -}}
+
+{{/* One rank's resources as a placement group bundle (JSON): CPU, GPU, custom resources. */}}
+{{- define "reelflow.rankBundle" -}}
+{{- $opts := .ray_actor_options | default dict -}}
+{{- $bundle := dict -}}
+{{- $cpu := 1 -}}
+{{- if hasKey $opts "num_cpus" -}}{{- $cpu = $opts.num_cpus -}}{{- end -}}
+{{- if $cpu -}}{{- $_ := set $bundle "CPU" $cpu -}}{{- end -}}
+{{- if $opts.num_gpus -}}{{- $_ := set $bundle "GPU" $opts.num_gpus -}}{{- end -}}
+{{- range $name, $amount := $opts.resources -}}
+{{- if $amount -}}{{- $_ := set $bundle $name $amount -}}{{- end -}}
+{{- end -}}
+{{- toJson $bundle -}}
 {{- end -}}
 
 {{/* RayService.spec.serveConfigV2 (Ray's ServeDeploySchema), as a YAML string. */}}
@@ -97,6 +133,16 @@ or for GPUs when no group has any: such a replica would wait forever. */}}
 {{- $_ := set $entry "autoscaling_config" $d.autoscaling_config -}}
 {{- else -}}
 {{- $_ := set $entry "num_replicas" (int $d.num_replicas) -}}
+{{- end -}}
+{{- $degree := int (include "reelflow.degree" $d) -}}
+{{- if gt $degree 1 -}}
+{{- /* as services/config.py DeploymentConfig.serve_options: one bundle per rank, one node */ -}}
+{{- $bundle := include "reelflow.rankBundle" $d | fromJson -}}
+{{- $bundles := list -}}
+{{- range until $degree -}}{{- $bundles = append $bundles $bundle -}}{{- end -}}
+{{- $_ := set $entry "placement_group_bundles" $bundles -}}
+{{- $_ := set $entry "placement_group_strategy" "STRICT_PACK" -}}
+{{- $_ := set $entry "health_check_period_s" 2.0 -}}
 {{- end -}}
 {{- $deployments = append $deployments $entry -}}
 {{- end -}}
