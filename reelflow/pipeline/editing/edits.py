@@ -33,7 +33,7 @@ DEFAULT_MAX_EXTENDED_S = 60.0
 class EditSpec:
     kind: str
     start_s: float = 0.0  # retake
-    end_s: float = 0.0
+    end_s: float = 0.0  # 0: the source's end
     video: bool = True  # retake: regenerate the picture ...
     audio: bool = True  # ... and/or the sound inside the span
     seconds: float = 0.0  # extend
@@ -87,7 +87,8 @@ def plan_edit(
         span = (0.0, total)
         return EditPlan(plan, Canvas(total, 0.0, span, span, spec.strength, spec.feather_s))
     if spec.kind == "retake":
-        start, end = _frames(spec.start_s, fps, "start_s"), _frames(spec.end_s, fps, "end_s")
+        start = _frames(spec.start_s, fps, "start_s")
+        end = _frames(spec.end_s, fps, "end_s") if spec.end_s else source.num_frames
         if end > source.num_frames:
             raise ScriptError(
                 "edit.end_s", f"end_s {spec.end_s:g} is past the source's end at {total:g}s"

@@ -18,7 +18,7 @@ import torch
 
 from reelflow.pipeline.editing.edits import Canvas
 from reelflow.pipeline.editing.masks import audio_positions, span_mask, video_positions
-from reelflow.pipeline.editing.source import SourceLatents
+from reelflow.pipeline.editing.source import SourceLatents, SourceMeta
 from reelflow.pipeline.model.sampling import interpolate
 from reelflow.pipeline.script.plan import ScriptError
 
@@ -82,15 +82,9 @@ def build_edit(
     fps, rate = meta.fps, meta.sample_rate
     if tuple(source.xv.shape[1:]) != tuple(video_shape[1:]):
         raise ScriptError("edit", "the source's latents do not fit this model's codec")
+    check_alignment(canvas, meta, hop)
     offset_frames = round(canvas.source_offset_s * fps)
-    offset_samples = canvas.source_offset_s * rate
-    if abs(offset_samples / hop - round(offset_samples / hop)) > 1e-6:
-        raise ScriptError(
-            "edit.seconds",
-            f"extending at the start needs whole audio latent frames: a multiple of "
-            f"{_grid(hop, fps, rate):g}s",
-        )
-    offset_audio = round(offset_samples / hop)
+    offset_audio = round(canvas.source_offset_s * rate / hop)
     video = torch.zeros(video_shape)
     frames = min(source.xv.shape[0], video_shape[0] - offset_frames)
     video[offset_frames : offset_frames + frames] = source.xv[:frames].float()
@@ -105,6 +99,17 @@ def build_edit(
     covered[offset_audio : offset_audio + latents] = True
     audio_mask = torch.where(covered, audio_mask, torch.ones_like(audio_mask))
     return LatentEdit(video, audio, video_mask, audio_mask, canvas.start_t)
+
+
+def check_alignment(canvas: Canvas, meta: SourceMeta, hop: int) -> None:
+    """The source moves along the canvas by whole video frames and whole audio latents."""
+    latents = canvas.source_offset_s * meta.sample_rate / hop
+    if abs(latents - round(latents)) > 1e-6:
+        grid = _grid(hop, meta.fps, meta.sample_rate)
+        raise ScriptError(
+            "edit.seconds",
+            f"extending at the start needs whole audio latent frames: a multiple of {grid:g}s",
+        )
 
 
 def _mask(

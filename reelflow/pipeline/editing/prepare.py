@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from reelflow.pipeline.editing.edits import Canvas, EditSpec, plan_edit
-from reelflow.pipeline.editing.latent_edit import LatentEdit, build_edit
+from reelflow.pipeline.editing.latent_edit import LatentEdit, build_edit, check_alignment
 from reelflow.pipeline.editing.source import SourceLatents, SourceMeta, SourceShot
 from reelflow.pipeline.generation.loop_state import LoopState
 from reelflow.pipeline.generation.request import (
@@ -70,6 +70,7 @@ def prepare_edit(
     if (source.fps, source.sample_rate) != (preset.fps, preset.sample_rate):
         raise ScriptError("edit", "the source was made at another fps or sample rate")
     edit = plan_edit(spec, source, request.prompt, limits, max_extended_s)
+    check_alignment(edit.canvas, source, preset.audio_codec.hop)
     return PreparedEdit(spec, replace(edit.plan, negative_prompt=negative), options, edit.canvas)
 
 
