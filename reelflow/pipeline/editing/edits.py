@@ -127,7 +127,8 @@ def plan_edit(
         new = _parse(prompt, added, source, limits, "prompt").shots
         shots = _splice(_shift(shots, offset, fps), new, span, fps)
     elif spec.at_start:  # no prompt: the first shot starts earlier
-        shots = (replace(shots[0], start_s=0.0), *_shift(shots[1:], offset, fps))
+        moved = _shift(shots, offset, fps)
+        shots = (replace(moved[0], start_s=0.0), *moved[1:])
     else:  # no prompt: the last shot goes on
         shots = (*shots[:-1], replace(shots[-1], end_s=total + added))
     plan = _plan(prompt, shots, total + added, source)
