@@ -94,11 +94,17 @@ def build_edit(
     total = canvas.duration_s
     video_mask = _mask(video_positions(video_shape[0], fps), canvas.video_span, total, canvas)
     audio_mask = _mask(audio_positions(audio_shape[0], hop, rate), canvas.audio_span, total, canvas)
-    # canvas audio latents the source does not cover are always generated
-    covered = torch.zeros(audio_shape[0], dtype=torch.bool)
-    covered[offset_audio : offset_audio + latents] = True
-    audio_mask = torch.where(covered, audio_mask, torch.ones_like(audio_mask))
+    # canvas latents the source does not cover are generated in full: a feathered margin
+    # there would blend the new frames with nothing (an extension's span has no source)
+    video_mask = _uncovered_to_one(video_mask, offset_frames, frames)
+    audio_mask = _uncovered_to_one(audio_mask, offset_audio, latents)
     return LatentEdit(video, audio, video_mask, audio_mask, canvas.start_t)
+
+
+def _uncovered_to_one(mask: torch.Tensor, offset: int, length: int) -> torch.Tensor:
+    covered = torch.zeros(mask.shape[0], dtype=torch.bool)
+    covered[offset : offset + length] = True
+    return torch.where(covered, mask, torch.ones_like(mask))
 
 
 def check_alignment(canvas: Canvas, meta: SourceMeta, hop: int) -> None:
