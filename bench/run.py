@@ -26,6 +26,7 @@ FAMILIES = {
     "presets_paper": "bench.presets_paper",
     "speedups": "bench.speedups",
     "allocator": "bench.allocator",
+    "editing": "bench.editing",
 }
 
 
