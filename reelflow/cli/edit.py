@@ -111,29 +111,20 @@ def _remote(args: argparse.Namespace) -> tuple[bytes, int]:
 
 
 def _embedded(args: argparse.Namespace) -> tuple[bytes, int]:
-    from reelflow.pipeline.editing.edits import EditSpec
+    from reelflow.pipeline.editing.edits import DEFAULT_MAX_EXTENDED_S
     from reelflow.pipeline.editing.prepare import generate_edit, prepare_edit, upload_meta
     from reelflow.pipeline.editing.source import SourceLatents, probe_upload
     from reelflow.pipeline.generation.embedded import LocalStages
     from reelflow.pipeline.generation.request import GenerationRequest, limits_for
     from reelflow.pipeline.model.presets import get_preset
     from reelflow.pipeline.model.weights import resolve_checkpoint
+    from reelflow.services.jobs.editing.sources import spec_from_proto
 
     preset = get_preset(args.preset)
     mp4 = _read(args.source)
-    max_s = 60.0
+    max_s = DEFAULT_MAX_EXTENDED_S
     seconds = probe_upload(mp4, limits_for(preset), max_s)
-    edit = edit_message(args)
-    spec = EditSpec(
-        kind=args.command,
-        start_s=edit.start_s,
-        end_s=edit.end_s,
-        video=edit.regenerate_video if edit.HasField("regenerate_video") else True,
-        audio=edit.regenerate_audio if edit.HasField("regenerate_audio") else True,
-        seconds=edit.seconds,
-        at_start=edit.at_start,
-        strength=edit.strength if edit.HasField("strength") else 0.6,
-    )
+    spec = spec_from_proto(edit_message(args))
     request = GenerationRequest(
         args.prompt, seed=args.seed, steps=args.steps, guidance=args.guidance
     )
