@@ -27,6 +27,7 @@ FAMILIES = {
     "speedups": "bench.speedups",
     "allocator": "bench.allocator",
     "parallel": "bench.parallel",
+    "editing": "bench.editing",
 }
 
 

@@ -1,6 +1,6 @@
-"""`reelflow`: generate (embedded, or over gRPC with --server), serve, demo, check, jobs,
-cluster, train, world, eval. Each command is a module of this package with `add_parser` and
-`run`; this entry point builds the parser from them and dispatches."""
+"""`reelflow`: generate (embedded, or over gRPC with --server), retake, extend, remix, serve,
+demo, check, jobs, cluster, train, world, eval. Each command is a module of this package with
+`add_parser` and `run`; this entry point builds the parser from them and dispatches."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from reelflow.cli.generate import EXIT_BAD_INPUT, request_from_args
 from reelflow.pipeline.script.plan import ScriptError
 
 __all__ = ["build_parser", "main", "request_from_args"]
-COMMANDS = ("generate", "serve", "demo", "check", "cluster", "jobs", "train", "world")
+COMMANDS = ("generate", "edit", "serve", "demo", "check", "cluster", "jobs", "train", "world")
+# commands registered by another command's module
+_MODULE_OF = {"eval": "world", "retake": "edit", "extend": "edit", "remix": "edit"}
 
 
 def _command(name: str):
@@ -30,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        # `world` registers `world` and `eval`
-        return _command("world" if args.command == "eval" else args.command).run(args)
+        # `world` registers `world` and `eval`; `edit` registers retake, extend and remix
+        return _command(_MODULE_OF.get(args.command, args.command)).run(args)
     except ScriptError as error:
         from reelflow.pipeline.script.parser import format_error
 

@@ -17,6 +17,13 @@ class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRIORITY_NORMAL: _ClassVar[Priority]
     PRIORITY_HIGH: _ClassVar[Priority]
 
+class EditKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EDIT_KIND_UNSPECIFIED: _ClassVar[EditKind]
+    EDIT_KIND_RETAKE: _ClassVar[EditKind]
+    EDIT_KIND_EXTEND: _ClassVar[EditKind]
+    EDIT_KIND_REMIX: _ClassVar[EditKind]
+
 class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     JOB_STATE_UNSPECIFIED: _ClassVar[JobState]
@@ -35,6 +42,10 @@ PRIORITY_UNSPECIFIED: Priority
 PRIORITY_LOW: Priority
 PRIORITY_NORMAL: Priority
 PRIORITY_HIGH: Priority
+EDIT_KIND_UNSPECIFIED: EditKind
+EDIT_KIND_RETAKE: EditKind
+EDIT_KIND_EXTEND: EditKind
+EDIT_KIND_REMIX: EditKind
 JOB_STATE_UNSPECIFIED: JobState
 JOB_STATE_QUEUED: JobState
 JOB_STATE_RUNNING: JobState
@@ -55,8 +66,32 @@ class ReferenceFile(_message.Message):
     role: str
     def __init__(self, name: _Optional[str] = ..., data: _Optional[bytes] = ..., role: _Optional[str] = ...) -> None: ...
 
+class Edit(_message.Message):
+    __slots__ = ("kind", "source_job_id", "source_mp4", "start_s", "end_s", "regenerate_video", "regenerate_audio", "seconds", "at_start", "strength")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_MP4_FIELD_NUMBER: _ClassVar[int]
+    START_S_FIELD_NUMBER: _ClassVar[int]
+    END_S_FIELD_NUMBER: _ClassVar[int]
+    REGENERATE_VIDEO_FIELD_NUMBER: _ClassVar[int]
+    REGENERATE_AUDIO_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    AT_START_FIELD_NUMBER: _ClassVar[int]
+    STRENGTH_FIELD_NUMBER: _ClassVar[int]
+    kind: EditKind
+    source_job_id: str
+    source_mp4: bytes
+    start_s: float
+    end_s: float
+    regenerate_video: bool
+    regenerate_audio: bool
+    seconds: float
+    at_start: bool
+    strength: float
+    def __init__(self, kind: _Optional[_Union[EditKind, str]] = ..., source_job_id: _Optional[str] = ..., source_mp4: _Optional[bytes] = ..., start_s: _Optional[float] = ..., end_s: _Optional[float] = ..., regenerate_video: _Optional[bool] = ..., regenerate_audio: _Optional[bool] = ..., seconds: _Optional[float] = ..., at_start: _Optional[bool] = ..., strength: _Optional[float] = ...) -> None: ...
+
 class GenerateRequest(_message.Message):
-    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "seed", "steps", "guidance", "references", "negative_prompt", "generate_audio", "return_last_frame", "priority", "queue_timeout_s", "deadline_s", "draft", "cache_threshold", "callback_url")
+    __slots__ = ("prompt", "duration_s", "fps", "width", "height", "seed", "steps", "guidance", "references", "negative_prompt", "generate_audio", "return_last_frame", "priority", "queue_timeout_s", "deadline_s", "draft", "cache_threshold", "callback_url", "edit", "preview_every")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     DURATION_S_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
@@ -75,6 +110,8 @@ class GenerateRequest(_message.Message):
     DRAFT_FIELD_NUMBER: _ClassVar[int]
     CACHE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     CALLBACK_URL_FIELD_NUMBER: _ClassVar[int]
+    EDIT_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_EVERY_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     duration_s: float
     fps: int
@@ -93,7 +130,21 @@ class GenerateRequest(_message.Message):
     draft: bool
     cache_threshold: float
     callback_url: str
-    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seed: _Optional[int] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., references: _Optional[_Iterable[_Union[ReferenceFile, _Mapping]]] = ..., negative_prompt: _Optional[str] = ..., generate_audio: _Optional[bool] = ..., return_last_frame: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., queue_timeout_s: _Optional[float] = ..., deadline_s: _Optional[float] = ..., draft: _Optional[bool] = ..., cache_threshold: _Optional[float] = ..., callback_url: _Optional[str] = ...) -> None: ...
+    edit: Edit
+    preview_every: int
+    def __init__(self, prompt: _Optional[str] = ..., duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seed: _Optional[int] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., references: _Optional[_Iterable[_Union[ReferenceFile, _Mapping]]] = ..., negative_prompt: _Optional[str] = ..., generate_audio: _Optional[bool] = ..., return_last_frame: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., queue_timeout_s: _Optional[float] = ..., deadline_s: _Optional[float] = ..., draft: _Optional[bool] = ..., cache_threshold: _Optional[float] = ..., callback_url: _Optional[str] = ..., edit: _Optional[_Union[Edit, _Mapping]] = ..., preview_every: _Optional[int] = ...) -> None: ...
+
+class JobPreview(_message.Message):
+    __slots__ = ("jpeg", "step", "total", "frames")
+    JPEG_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    jpeg: bytes
+    step: int
+    total: int
+    frames: int
+    def __init__(self, jpeg: _Optional[bytes] = ..., step: _Optional[int] = ..., total: _Optional[int] = ..., frames: _Optional[int] = ...) -> None: ...
 
 class Accepted(_message.Message):
     __slots__ = ("job_id", "num_frames", "num_shots", "seed")
@@ -192,7 +243,7 @@ class VideoInfo(_message.Message):
     def __init__(self, duration_s: _Optional[float] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., sample_rate: _Optional[int] = ..., num_frames: _Optional[int] = ..., seed: _Optional[int] = ..., stage_seconds: _Optional[_Mapping[str, float]] = ..., mp4_bytes: _Optional[int] = ..., has_last_frame: _Optional[bool] = ..., available: _Optional[bool] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("job_id", "request_id", "state", "priority", "created_at", "started_at", "finished_at", "queue_expires_at", "result_expires_at", "progress", "failure_reason", "failure_code", "video", "attempts", "num_frames", "num_shots", "seed")
+    __slots__ = ("job_id", "request_id", "state", "priority", "created_at", "started_at", "finished_at", "queue_expires_at", "result_expires_at", "progress", "failure_reason", "failure_code", "video", "attempts", "num_frames", "num_shots", "seed", "source_job_id", "edit_kind", "preview")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -210,6 +261,9 @@ class Job(_message.Message):
     NUM_FRAMES_FIELD_NUMBER: _ClassVar[int]
     NUM_SHOTS_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    EDIT_KIND_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     request_id: str
     state: JobState
@@ -227,7 +281,10 @@ class Job(_message.Message):
     num_frames: int
     num_shots: int
     seed: int
-    def __init__(self, job_id: _Optional[str] = ..., request_id: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queue_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., failure_reason: _Optional[str] = ..., failure_code: _Optional[str] = ..., video: _Optional[_Union[VideoInfo, _Mapping]] = ..., attempts: _Optional[int] = ..., num_frames: _Optional[int] = ..., num_shots: _Optional[int] = ..., seed: _Optional[int] = ...) -> None: ...
+    source_job_id: str
+    edit_kind: EditKind
+    preview: JobPreview
+    def __init__(self, job_id: _Optional[str] = ..., request_id: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queue_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., failure_reason: _Optional[str] = ..., failure_code: _Optional[str] = ..., video: _Optional[_Union[VideoInfo, _Mapping]] = ..., attempts: _Optional[int] = ..., num_frames: _Optional[int] = ..., num_shots: _Optional[int] = ..., seed: _Optional[int] = ..., source_job_id: _Optional[str] = ..., edit_kind: _Optional[_Union[EditKind, str]] = ..., preview: _Optional[_Union[JobPreview, _Mapping]] = ...) -> None: ...
 
 class SubmitJobRequest(_message.Message):
     __slots__ = ("request", "request_id")
@@ -322,7 +379,7 @@ class ReferenceLimits(_message.Message):
     def __init__(self, max_references: _Optional[int] = ..., max_images: _Optional[int] = ..., max_videos: _Optional[int] = ..., max_audios: _Optional[int] = ..., max_file_bytes: _Optional[int] = ..., max_video_seconds: _Optional[float] = ..., max_audio_seconds: _Optional[float] = ..., roles: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Capabilities(_message.Message):
-    __slots__ = ("preset", "default_width", "default_height", "min_side", "max_side", "side_multiple", "default_fps", "min_fps", "max_fps", "default_duration_s", "max_duration_s", "sample_rate", "default_steps", "max_steps", "default_guidance", "max_guidance", "max_prompt_chars", "references", "negative_prompt_supported", "audio_optional", "max_queued_jobs", "max_active_jobs_per_key", "result_ttl_s", "default_queue_timeout_s", "max_deadline_s", "trained_weights", "notes", "draft_steps", "draft_shift", "max_cache_threshold")
+    __slots__ = ("preset", "default_width", "default_height", "min_side", "max_side", "side_multiple", "default_fps", "min_fps", "max_fps", "default_duration_s", "max_duration_s", "sample_rate", "default_steps", "max_steps", "default_guidance", "max_guidance", "max_prompt_chars", "references", "negative_prompt_supported", "audio_optional", "max_queued_jobs", "max_active_jobs_per_key", "result_ttl_s", "default_queue_timeout_s", "max_deadline_s", "trained_weights", "notes", "draft_steps", "draft_shift", "max_cache_threshold", "max_extended_duration_s", "max_preview_every")
     PRESET_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_WIDTH_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_HEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -353,6 +410,8 @@ class Capabilities(_message.Message):
     DRAFT_STEPS_FIELD_NUMBER: _ClassVar[int]
     DRAFT_SHIFT_FIELD_NUMBER: _ClassVar[int]
     MAX_CACHE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    MAX_EXTENDED_DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_PREVIEW_EVERY_FIELD_NUMBER: _ClassVar[int]
     preset: str
     default_width: int
     default_height: int
@@ -383,4 +442,6 @@ class Capabilities(_message.Message):
     draft_steps: int
     draft_shift: float
     max_cache_threshold: float
-    def __init__(self, preset: _Optional[str] = ..., default_width: _Optional[int] = ..., default_height: _Optional[int] = ..., min_side: _Optional[int] = ..., max_side: _Optional[int] = ..., side_multiple: _Optional[int] = ..., default_fps: _Optional[int] = ..., min_fps: _Optional[int] = ..., max_fps: _Optional[int] = ..., default_duration_s: _Optional[float] = ..., max_duration_s: _Optional[float] = ..., sample_rate: _Optional[int] = ..., default_steps: _Optional[int] = ..., max_steps: _Optional[int] = ..., default_guidance: _Optional[float] = ..., max_guidance: _Optional[float] = ..., max_prompt_chars: _Optional[int] = ..., references: _Optional[_Union[ReferenceLimits, _Mapping]] = ..., negative_prompt_supported: _Optional[bool] = ..., audio_optional: _Optional[bool] = ..., max_queued_jobs: _Optional[int] = ..., max_active_jobs_per_key: _Optional[int] = ..., result_ttl_s: _Optional[float] = ..., default_queue_timeout_s: _Optional[float] = ..., max_deadline_s: _Optional[float] = ..., trained_weights: _Optional[bool] = ..., notes: _Optional[_Iterable[str]] = ..., draft_steps: _Optional[int] = ..., draft_shift: _Optional[float] = ..., max_cache_threshold: _Optional[float] = ...) -> None: ...
+    max_extended_duration_s: float
+    max_preview_every: int
+    def __init__(self, preset: _Optional[str] = ..., default_width: _Optional[int] = ..., default_height: _Optional[int] = ..., min_side: _Optional[int] = ..., max_side: _Optional[int] = ..., side_multiple: _Optional[int] = ..., default_fps: _Optional[int] = ..., min_fps: _Optional[int] = ..., max_fps: _Optional[int] = ..., default_duration_s: _Optional[float] = ..., max_duration_s: _Optional[float] = ..., sample_rate: _Optional[int] = ..., default_steps: _Optional[int] = ..., max_steps: _Optional[int] = ..., default_guidance: _Optional[float] = ..., max_guidance: _Optional[float] = ..., max_prompt_chars: _Optional[int] = ..., references: _Optional[_Union[ReferenceLimits, _Mapping]] = ..., negative_prompt_supported: _Optional[bool] = ..., audio_optional: _Optional[bool] = ..., max_queued_jobs: _Optional[int] = ..., max_active_jobs_per_key: _Optional[int] = ..., result_ttl_s: _Optional[float] = ..., default_queue_timeout_s: _Optional[float] = ..., max_deadline_s: _Optional[float] = ..., trained_weights: _Optional[bool] = ..., notes: _Optional[_Iterable[str]] = ..., draft_steps: _Optional[int] = ..., draft_shift: _Optional[float] = ..., max_cache_threshold: _Optional[float] = ..., max_extended_duration_s: _Optional[float] = ..., max_preview_every: _Optional[int] = ...) -> None: ...

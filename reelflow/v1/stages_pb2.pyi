@@ -206,3 +206,37 @@ class MuxResponse(_message.Message):
     MP4_FIELD_NUMBER: _ClassVar[int]
     mp4: bytes
     def __init__(self, mp4: _Optional[bytes] = ...) -> None: ...
+
+class EncodeSourceRequest(_message.Message):
+    __slots__ = ("mp4", "fps", "width", "height", "sample_rate")
+    MP4_FIELD_NUMBER: _ClassVar[int]
+    FPS_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATE_FIELD_NUMBER: _ClassVar[int]
+    mp4: bytes
+    fps: int
+    width: int
+    height: int
+    sample_rate: int
+    def __init__(self, mp4: _Optional[bytes] = ..., fps: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., sample_rate: _Optional[int] = ...) -> None: ...
+
+class EncodeSourceResponse(_message.Message):
+    __slots__ = ("xv", "xa")
+    XV_FIELD_NUMBER: _ClassVar[int]
+    XA_FIELD_NUMBER: _ClassVar[int]
+    xv: _tensor_pb2.Tensor
+    xa: _tensor_pb2.Tensor
+    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
+
+class PreviewRequest(_message.Message):
+    __slots__ = ("x0",)
+    X0_FIELD_NUMBER: _ClassVar[int]
+    x0: _tensor_pb2.Tensor
+    def __init__(self, x0: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
+
+class PreviewResponse(_message.Message):
+    __slots__ = ("jpeg",)
+    JPEG_FIELD_NUMBER: _ClassVar[int]
+    jpeg: bytes
+    def __init__(self, jpeg: _Optional[bytes] = ...) -> None: ...

@@ -59,3 +59,11 @@ class LocalStages:
         return await asyncio.to_thread(
             self.muxer.decode_and_mux, xv, xa, fps, sample_rate, num_samples
         )
+
+    async def encode_source(self, mp4, fps, width, height, sample_rate):
+        return await asyncio.to_thread(
+            self.muxer.encode_source, mp4, fps, width, height, sample_rate
+        )
+
+    async def preview(self, x0) -> bytes:
+        return await asyncio.to_thread(self.muxer.preview, x0)

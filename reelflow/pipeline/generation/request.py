@@ -66,8 +66,8 @@ def check_cache_threshold(value: float) -> float:
     return value
 
 
-def prepare(request: GenerationRequest, preset: Preset) -> PreparedRequest:
-    """Validate everything and plan; raises ScriptError naming the offending field."""
+def sampler_options(request: GenerationRequest, preset: Preset) -> GenerationOptions:
+    """The request's sampler settings, checked; ScriptError naming the offending field."""
     defaults = preset.sampler.as_draft() if request.draft else preset.sampler
     steps = defaults.steps if request.steps is None else request.steps
     if not 1 <= steps <= MAX_STEPS:
@@ -80,9 +80,22 @@ def prepare(request: GenerationRequest, preset: Preset) -> PreparedRequest:
     seed = secrets.randbelow(2**31) if request.seed is None else request.seed
     if not 0 <= seed <= MAX_SEED:
         raise ScriptError("seed", f"seed must be between 0 and 2^63-1, got {seed}")
+    return GenerationOptions(
+        seed=seed,
+        steps=steps,
+        guidance=guidance,
+        shift=defaults.shift,
+        refine_below=defaults.refine_below,
+        refine_weight=defaults.refine_weight,
+        cache_threshold=check_cache_threshold(request.cache_threshold),
+    )
+
+
+def prepare(request: GenerationRequest, preset: Preset) -> PreparedRequest:
+    """Validate everything and plan; raises ScriptError naming the offending field."""
+    options = sampler_options(request, preset)
     if (request.width is None) != (request.height is None):
         raise ScriptError("size", "give both width and height, or neither")
-    cache_threshold = check_cache_threshold(request.cache_threshold)
     limits = limits_for(preset)
     negative_prompt = check_negative_prompt(request.negative_prompt, limits)
     plan = parse(
@@ -97,13 +110,4 @@ def prepare(request: GenerationRequest, preset: Preset) -> PreparedRequest:
         limits=limits,
     )
     plan = replace(plan, negative_prompt=negative_prompt)
-    options = GenerationOptions(
-        seed=seed,
-        steps=steps,
-        guidance=guidance,
-        shift=defaults.shift,
-        refine_below=defaults.refine_below,
-        refine_weight=defaults.refine_weight,
-        cache_threshold=cache_threshold,
-    )
     return PreparedRequest(plan=plan, options=options)

@@ -12,6 +12,8 @@ from typing import Protocol
 
 import torch
 
+from reelflow.pipeline.editing.latent_edit import LatentEdit
+from reelflow.pipeline.editing.preview import Preview, preview_frames, x0_estimate
 from reelflow.pipeline.generation.conditioning import Conditioning
 from reelflow.pipeline.generation.loop_state import LoopState
 from reelflow.pipeline.generation.stages import to_wire
@@ -57,6 +59,8 @@ class GenerationResult:
     mp4: bytes
     stage_seconds: dict[str, float] = field(default_factory=dict)
     steps_reused: int = 0  # denoising steps whose velocities came from the step cache
+    # the final (xv, xa) as muxed (wire dtype): what an edit of this clip starts from
+    latents: tuple[torch.Tensor, torch.Tensor] | None = None
 
 
 class Stages(Protocol):
@@ -101,6 +105,8 @@ class Stages(Protocol):
     async def decode_and_mux(
         self, xv: torch.Tensor, xa: torch.Tensor, fps: int, sample_rate: int, num_samples: int
     ) -> bytes: ...
+
+    async def preview(self, x0: torch.Tensor) -> bytes: ...
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -223,9 +229,14 @@ async def generate(
     *,
     resume: LoopState | None = None,
     on_step: Callable[[LoopState], Awaitable[None]] | None = None,
+    edit: LatentEdit | None = None,
+    preview_every: int = 0,
+    on_preview: Callable[[Preview], Awaitable[None]] | None = None,
 ) -> GenerationResult:
     """`resume`: continue a job from a saved loop state (same request) instead of step 0.
-    `on_step`: awaited with the loop state after every denoising step (to checkpoint it)."""
+    `on_step`: awaited with the loop state after every denoising step (to checkpoint it).
+    `edit`: a retake, extension or remix of a source clip (editing/latent_edit.py).
+    `preview_every`: every that many steps, `on_preview` gets a sprite of the x0 estimate."""
     video_shape, audio_shape = latent_shapes(plan, preset)
     if resume is not None and not resume.fits(video_shape, audio_shape, options.steps):
         raise ValueError("the saved loop state belongs to a different request")
@@ -248,17 +259,22 @@ async def generate(
             ),
         )
         clock.report("keyframes", len(plan.shots), len(plan.shots))
+        if edit is not None:
+            keyframes = edit.keyframes(keyframes)
     else:
         keyframes = resume.keyframes
     video_noise = to_wire(seeded_noise(video_shape, options.seed, VIDEO_NOISE_STREAM)).float()
+    audio_noise = to_wire(seeded_noise(audio_shape, options.seed, AUDIO_NOISE_STREAM)).float()
     pins = pinned_frames(cond, plan.num_frames)
-    if resume is None:
-        xv = video_noise.clone()
-        xa = to_wire(seeded_noise(audio_shape, options.seed, AUDIO_NOISE_STREAM)).float()
+    times = timesteps(options.steps, options.shift)
+    begin = 0 if edit is None else edit.first_step(times)  # a remix starts at t = strength
+    if resume is None and edit is None:
+        xv, xa = video_noise.clone(), audio_noise.clone()
+    elif resume is None:
+        xv, xa = edit.start(video_noise, audio_noise, times[begin])
     else:
         xv, xa = resume.xv.float().clone(), resume.xa.float().clone()
-    first = 0 if resume is None else resume.step
-    times = timesteps(options.steps, options.shift)
+    first = max(begin, 0 if resume is None else resume.step)
     cache = StepCache(options.cache_threshold)
     for step, (t, t_next) in enumerate(itertools.pairwise(times)):
         if step < first:
@@ -271,18 +287,24 @@ async def generate(
             )
             cache.store(xv, xa, *velocities, refine)
         vv, va = velocities
+        if preview_every > 0 and on_preview is not None and (step + 1) % preview_every == 0:
+            x0 = to_wire(preview_frames(x0_estimate(xv, vv, t)))
+            jpeg = await clock.timed("preview", stages.preview(x0))
+            await on_preview(Preview(step + 1, options.steps, jpeg, x0.shape[0]))
         xv, xa = euler_step(xv, vv, t, t_next), euler_step(xa, va, t, t_next)
+        if edit is not None:  # replacement sampling keeps the source where it is kept
+            xv, xa = edit.replace(xv, xa, video_noise, audio_noise, t_next)
         for frame, latent in pins.items():  # replacement sampling keeps pinned frames on path
             xv[frame] = interpolate(latent, video_noise[frame], t_next)
         clock.report("denoising", step + 1, options.steps)
         if on_step is not None:
             await on_step(LoopState(step + 1, keyframes, xv, xa))
     clock.report("muxing", 0, 1)
+    final = to_wire(xv), to_wire(xa)
     mp4 = await clock.timed(
-        "muxing",
-        stages.decode_and_mux(
-            to_wire(xv), to_wire(xa), plan.fps, plan.sample_rate, plan.num_samples
-        ),
+        "muxing", stages.decode_and_mux(*final, plan.fps, plan.sample_rate, plan.num_samples)
     )
     clock.report("muxing", 1, 1)
-    return GenerationResult(mp4=mp4, stage_seconds=clock.seconds, steps_reused=cache.reused)
+    return GenerationResult(
+        mp4=mp4, stage_seconds=clock.seconds, steps_reused=cache.reused, latents=final
+    )

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from reelflow.pipeline.editing.preview import sprite_jpeg
+from reelflow.pipeline.editing.source import decode_upload
 from reelflow.pipeline.generation.conditioning import (
     Conditioning,
     audio_to_frame_weights,
@@ -332,6 +334,21 @@ class MuxerStage:
         pixels = ((video + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
         audio = self.audio_codec.decode(xa.float(), num_samples)
         return encode_mp4(np.ascontiguousarray(pixels.numpy()), audio.numpy(), fps, sample_rate)
+
+    @torch.inference_mode()
+    def encode_source(
+        self, mp4: bytes, fps: int, width: int, height: int, sample_rate: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """An uploaded MP4 -> (xv, xa) wire latents at this fps, size and rate: what an edit of
+        a clip that did not run here starts from (editing/source.py)."""
+        decoded = decode_upload(mp4, fps, width, height, sample_rate)
+        xv = torch.cat([self.video_codec.encode(chunk) for chunk in decoded.frames.split(32)])
+        return to_wire(xv), to_wire(self.audio_codec.encode(decoded.audio))
+
+    @torch.inference_mode()
+    def preview(self, x0: torch.Tensor) -> bytes:
+        """A few frames of the loop's x0 estimate (k, C, h, w) -> a small JPEG sprite."""
+        return sprite_jpeg(self.video_codec.decode(x0.float()))
 
 
 def _text(cond: Conditioning, rows: torch.Tensor) -> dict[str, torch.Tensor]:

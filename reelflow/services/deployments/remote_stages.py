@@ -128,3 +128,16 @@ class RemoteStages:
         )
         data = await self.muxer.decode_and_mux.remote(request.SerializeToString())
         return stages_pb2.MuxResponse.FromString(data).mp4
+
+    async def encode_source(self, mp4, fps, width, height, sample_rate):
+        request = stages_pb2.EncodeSourceRequest(
+            mp4=mp4, fps=fps, width=width, height=height, sample_rate=sample_rate
+        )
+        data = await self.muxer.encode_source.remote(request.SerializeToString())
+        reply = stages_pb2.EncodeSourceResponse.FromString(data)
+        return tensor_from_proto(reply.xv), tensor_from_proto(reply.xa)
+
+    async def preview(self, x0) -> bytes:
+        request = stages_pb2.PreviewRequest(x0=tensor_to_proto(x0))
+        data = await self.muxer.preview.remote(request.SerializeToString())
+        return stages_pb2.PreviewResponse.FromString(data).jpeg

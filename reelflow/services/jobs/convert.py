@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from google.protobuf import timestamp_pb2
 
+from reelflow.pipeline.editing.preview import MAX_PREVIEW_EVERY
 from reelflow.pipeline.generation.request import (
     MAX_CACHE_THRESHOLD,
     MAX_GUIDANCE,
@@ -50,6 +51,8 @@ def job_to_proto(job: JobRecord) -> generation_pb2.Job:
         num_shots=job.num_shots,
         seed=job.seed,
     )
+    edit = generation_pb2.GenerateRequest.FromString(job.request).edit
+    message.edit_kind, message.source_job_id = edit.kind, edit.source_job_id
     if job.progress_stage:
         message.progress.CopyFrom(
             generation_pb2.Progress(
@@ -123,4 +126,6 @@ def capabilities(
         draft_steps=preset.sampler.draft_steps,
         draft_shift=preset.sampler.draft_shift,
         max_cache_threshold=MAX_CACHE_THRESHOLD,
+        max_extended_duration_s=jobs.max_extended_s,
+        max_preview_every=MAX_PREVIEW_EVERY,
     )

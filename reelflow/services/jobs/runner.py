@@ -10,6 +10,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from reelflow.pipeline.editing.latent_edit import LatentEdit
+from reelflow.pipeline.editing.prepare import PreparedEdit, latent_edit, prepare_edit
+from reelflow.pipeline.editing.preview import Preview
+from reelflow.pipeline.editing.source import SourceLatents, SourceMeta
 from reelflow.pipeline.generation.loop_state import LoopState
 from reelflow.pipeline.generation.request import prepare
 from reelflow.pipeline.generation.schedule import Progress, generate, latent_shapes
@@ -18,6 +22,15 @@ from reelflow.pipeline.script.plan import ScriptError
 from reelflow.services import metrics
 from reelflow.services.api.messages import request_from_proto
 from reelflow.services.jobs import media
+from reelflow.services.jobs.editing import previews
+from reelflow.services.jobs.editing.previews import PREVIEW
+from reelflow.services.jobs.editing.sources import (
+    LATENTS,
+    SOURCE,
+    edit_of,
+    spec_from_proto,
+    uploaded_source,
+)
 from reelflow.services.jobs.records import JobRecord, JobState, VideoMeta
 from reelflow.services.jobs.retry import StageUnavailable
 from reelflow.services.jobs.settings import JobSettings
@@ -162,7 +175,9 @@ class JobRunner:
             )
             if ended:
                 self.wake_webhooks()
-                await asyncio.to_thread(self.store.delete_artifacts, [job.job_id], (".state",))
+                await asyncio.to_thread(
+                    self.store.delete_artifacts, [job.job_id], (".state", SOURCE, PREVIEW)
+                )
                 outcome = str(state).lower()
                 metrics.record_job(outcome)
                 metrics.observe_job_seconds(outcome, time.time() - job.created_at)
@@ -170,10 +185,21 @@ class JobRunner:
                     metrics.add_video_seconds(kwargs["video"].duration_s)
             return ended
 
+        edit = None
         try:
-            prepared = await asyncio.to_thread(prepare, request_from_proto(request), self.preset)
+            if edit_of(request) is None:
+                prepared = await asyncio.to_thread(
+                    prepare, request_from_proto(request), self.preset
+                )
+            else:
+                prepared, edit = await self._prepare_edit(job, request)
         except ScriptError as error:  # checked at submission; only a changed server gets here
             await end(JobState.FAILED, reason=str(error), code="INVALID_ARGUMENT")
+            return
+        except Exception as error:
+            logger.exception("job %s: reading its edit source failed", job.job_id)
+            reason = f"reading the edit's source failed ({type(error).__name__})"
+            await end(JobState.FAILED, reason=reason, code="INTERNAL")
             return
         task = asyncio.create_task(
             generate(
@@ -184,6 +210,9 @@ class JobRunner:
                 on_progress,
                 resume=await self._saved_state(job, prepared),
                 on_step=self._checkpointer(job.job_id, prepared.options.steps),
+                edit=edit,
+                preview_every=request.preview_every,
+                on_preview=self._previewer(job.job_id),
             )
         )
         self._running[job.job_id] = task
@@ -223,6 +252,40 @@ class JobRunner:
         if not await end(JobState.SUCCEEDED, video=video, result_ttl_s=self.settings.result_ttl_s):
             # cancelled meanwhile: drop what was stored
             await asyncio.to_thread(self.store.delete_artifacts, [job.job_id])
+
+    async def _prepare_edit(self, job: JobRecord, request) -> tuple[PreparedEdit, LatentEdit]:
+        """The edit's plan and latent edit, from the source latents stored with the job (a
+        job that ran here) or the uploaded MP4, encoded once by the Muxer and then stored, so
+        a restarted edit does not encode it again."""
+        preset = self.preset
+        data = await asyncio.to_thread(self.store.get_artifact, job.job_id, SOURCE)
+        if data is not None:
+            source = SourceLatents.from_bytes(data)
+        elif request.edit.HasField("source_mp4"):
+            xv, xa = await self.stages.encode_source(
+                request.edit.source_mp4, preset.fps, preset.width, preset.height, preset.sample_rate
+            )
+            source = uploaded_source(xv, xa, preset, request.prompt)
+            await asyncio.to_thread(self.store.put_artifact, job.job_id, SOURCE, source.to_bytes())
+        else:
+            raise ScriptError("edit.source_job_id", "the source's latents are gone")
+        prepared = await asyncio.to_thread(
+            prepare_edit,
+            request_from_proto(request),
+            spec_from_proto(request.edit),
+            source.meta,
+            preset,
+            self.settings.max_extended_s,
+        )
+        return prepared, latent_edit(prepared, source, preset)
+
+    def _previewer(self, job_id: str) -> Callable[[Preview], Awaitable[None]]:
+        async def store(preview: Preview) -> None:
+            await asyncio.to_thread(
+                self.store.put_artifact, job_id, PREVIEW, previews.pack(preview)
+            )
+
+        return store
 
     async def _saved_state(self, job: JobRecord, prepared) -> LoopState | None:
         """The loop state an earlier attempt of this job saved, if it fits the request."""
@@ -268,6 +331,10 @@ class JobRunner:
             self.store.put_artifact(job.job_id, ".png", media.last_frame_png(mp4))
         self.store.put_artifact(job.job_id, ".mp4", mp4)
         plan = prepared.plan
+        if result.latents is not None:  # what an edit of this clip starts from
+            latents = SourceLatents(SourceMeta.of_plan(plan), *result.latents).to_bytes()
+            if len(latents) <= self.settings.latents_max_bytes:
+                self.store.put_artifact(job.job_id, LATENTS, latents)
         return VideoMeta(
             duration_s=plan.num_frames / plan.fps,
             fps=plan.fps,

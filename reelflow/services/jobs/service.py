@@ -16,7 +16,10 @@ from collections.abc import AsyncIterator, Iterable
 
 import grpc
 
-from reelflow.pipeline.generation.request import prepare
+from reelflow.pipeline.editing.prepare import PreparedEdit, prepare_edit, upload_meta
+from reelflow.pipeline.editing.preview import MAX_PREVIEW_EVERY
+from reelflow.pipeline.editing.source import probe_upload
+from reelflow.pipeline.generation.request import limits_for, prepare
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import ScriptError
 from reelflow.services import metrics
@@ -24,6 +27,15 @@ from reelflow.services.api.messages import request_from_proto
 from reelflow.services.jobs import errors
 from reelflow.services.jobs.auth import ApiKeys, Principal
 from reelflow.services.jobs.convert import STATE_OF, capabilities, job_to_proto
+from reelflow.services.jobs.editing import previews
+from reelflow.services.jobs.editing.sources import (
+    FIXED_BY_SOURCE,
+    LATENTS,
+    SOURCE,
+    edit_of,
+    source_meta,
+    spec_from_proto,
+)
 from reelflow.services.jobs.records import JOB_ID, JobRecord, JobState
 from reelflow.services.jobs.runner import JobRunner
 from reelflow.services.jobs.settings import JobSettings, WebhookSettings
@@ -106,11 +118,22 @@ class JobService:
         deadline = _seconds(
             request.deadline_s, settings.default_deadline_s, settings.max_deadline_s, "deadline_s"
         )
+        if not 0 <= request.preview_every <= MAX_PREVIEW_EVERY:
+            raise errors.bad_field(
+                "preview_every", f"preview_every must be from 0 to {MAX_PREVIEW_EVERY} steps"
+            )
+        source = None  # an edit's source latents, stored with the job before it can run
         try:
             callback_url = check_callback_url(request.callback_url, self.webhooks)
-            prepared = await asyncio.to_thread(prepare, request_from_proto(request), self.preset)
+            if edit_of(request) is None:
+                prepared = await asyncio.to_thread(
+                    prepare, request_from_proto(request), self.preset
+                )
+            else:
+                prepared, source = await self._prepare_edit(request, who)
         except ScriptError as error:
             raise errors.bad_request(error) from None
+        job = None
         request_hash = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
         fixed = generation_pb2.GenerateRequest()
         fixed.CopyFrom(request)
@@ -130,6 +153,8 @@ class JobService:
             num_shots=len(prepared.plan.shots),
             seed=prepared.options.seed,
         )
+        if source is not None:
+            await asyncio.to_thread(self.store.put_artifact, record.job_id, SOURCE, source)
         try:
             job, created = await asyncio.to_thread(
                 self.store.submit,
@@ -151,7 +176,55 @@ class JobService:
                 grpc.StatusCode.ALREADY_EXISTS,
                 f"request_id {request_id!r} was used for a different request",
             ) from None
+        finally:
+            if source is not None and (job is None or job.job_id != record.job_id):
+                await asyncio.to_thread(self.store.delete_artifacts, [record.job_id], (SOURCE,))
         return job, created
+
+    async def _prepare_edit(
+        self, request: generation_pb2.GenerateRequest, who: Principal
+    ) -> tuple[PreparedEdit, bytes | None]:
+        """Check an edit against its source; the source's latents when it ran here (an
+        upload is encoded when the edit runs). ScriptError naming the field."""
+        edit = request.edit
+        for name in FIXED_BY_SOURCE:
+            value = getattr(request, name)
+            if value:
+                raise ScriptError(name, f"an edit takes {name} from its source; leave it unset")
+        spec = spec_from_proto(edit)
+        data = None
+        if edit.HasField("source_job_id"):
+            field = "edit.source_job_id"
+            if not JOB_ID.fullmatch(edit.source_job_id):
+                raise ScriptError(field, "source_job_id must be 32 lowercase hex digits")
+            source_job = await asyncio.to_thread(self.store.get, edit.source_job_id)
+            if source_job is None or source_job.owner != who.name:
+                raise ScriptError(field, f"no job {edit.source_job_id}")
+            if source_job.state != JobState.SUCCEEDED:
+                raise ScriptError(field, f"job {source_job.job_id} is {source_job.state}")
+            data = await asyncio.to_thread(self.store.get_artifact, source_job.job_id, LATENTS)
+            if data is None:
+                why = "has expired" if not source_job.video_available else "were not kept"
+                raise ScriptError(
+                    field, f"the latents of job {source_job.job_id} {why}; upload its MP4"
+                )
+            meta = source_meta(data)
+        elif edit.HasField("source_mp4"):
+            seconds = await asyncio.to_thread(
+                probe_upload, edit.source_mp4, limits_for(self.preset), self.settings.max_extended_s
+            )
+            meta = upload_meta(seconds, self.preset, request.prompt)
+        else:
+            raise ScriptError("edit.source_job_id", "an edit needs source_job_id or source_mp4")
+        prepared = await asyncio.to_thread(
+            prepare_edit,
+            request_from_proto(request),
+            spec,
+            meta,
+            self.preset,
+            self.settings.max_extended_s,
+        )
+        return prepared, data
 
     # -- for the HTTP API, which shows more of a job than the Job message ---------------------
 
@@ -236,9 +309,16 @@ class JobService:
     ) -> AsyncIterator[generation_pb2.Job]:
         who = self.keys.authenticate(metadata)
         job = await self._owned(message.job_id, who)
+        wants_preview = generation_pb2.GenerateRequest.FromString(job.request).preview_every > 0
         last = None
         while True:
             current = job_to_proto(job)
+            if wants_preview and job.state == JobState.RUNNING:
+                data = await asyncio.to_thread(
+                    self.store.get_artifact, job.job_id, previews.PREVIEW
+                )
+                if data is not None:
+                    current.preview.CopyFrom(previews.unpack(data))
             if current != last:
                 yield current
                 last = current

@@ -38,6 +38,11 @@ class JobSettings:
     # than checkpoint_max_bytes (long high-resolution latents) are not saved.
     checkpoint_s: float = 5.0
     checkpoint_max_bytes: int = 64 * 2**20
+    # Edits: an extended clip may be this long (one generation stays at 15 s; the windowed
+    # branches make time and memory linear in duration). A finished job keeps its latents for
+    # edits, under the result TTL, unless they are larger than latents_max_bytes (0 = never).
+    max_extended_s: float = 60.0
+    latents_max_bytes: int = 64 * 2**20
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -53,6 +58,8 @@ class JobSettings:
             raise ValueError("jobs: need heartbeat_s > 0 and lease_s > 2 * heartbeat_s")
         if self.store_url and not self.store_url.startswith(("postgresql://", "postgres://")):
             raise ValueError("jobs.store_url must be a postgresql:// URL (or empty for SQLite)")
+        if self.max_extended_s <= 0:
+            raise ValueError("jobs.max_extended_s must be positive")
         if self.default_queue_timeout_s > self.max_queue_timeout_s:
             raise ValueError("jobs.default_queue_timeout_s exceeds max_queue_timeout_s")
         if self.default_deadline_s > self.max_deadline_s:

@@ -60,7 +60,9 @@ CREATE TABLE IF NOT EXISTS artifacts (
     PRIMARY KEY (job_id, kind)
 );
 """
-ARTIFACTS = (".mp4", ".png", ".state")  # the video, its last frame, the loop state
+# the video, its last frame, the loop state; a result's latents (what an edit of it starts
+# from, deleted with the video), an edit's source latents, a running job's latest preview
+ARTIFACTS = (".mp4", ".png", ".state", ".latents", ".source", ".preview")
 WRITE_LOCK = 0x7265_656C  # "reel": the PostgreSQL advisory lock of job-store writers
 _COLUMNS = [name for name in JobRecord.__dataclass_fields__ if name != "video"] + ["video"]
 

@@ -153,6 +153,6 @@ def test_stages_pinned_to_pools_scaled_independently_and_a_node_lost_mid_job(clu
         (kinds,) = db.execute(
             "SELECT array_agg(kind ORDER BY kind) FROM artifacts WHERE job_id = %s", (job.job_id,)
         ).fetchone()
-    assert kinds == [".mp4"]  # the loop state is deleted once the job ends
+    assert kinds == [".latents", ".mp4"]  # the loop state goes; latents stay for edits
     with capsys.disabled():
         print(f"\naudio worker node removed at step 2 of 30: job finished {recovered:.1f}s later")

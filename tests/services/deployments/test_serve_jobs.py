@@ -115,6 +115,20 @@ def test_jobs_through_the_serve_proxy(client):
     assert client.capabilities().preset == "tiny"
 
 
+def test_edits_through_serve_use_the_muxers_encode_and_preview_calls(client):
+    """An uploaded MP4 is encoded by the Muxer deployment (encode_source) and previews are
+    decoded there (preview): both stage calls over the handles, not only embedded."""
+    source = client.submit(request(prompt="a red ball bouncing, a beep", duration_s=1.0))
+    source = client.wait(source.job_id, timeout_s=300)
+    edit = pb.Edit(kind=pb.EDIT_KIND_EXTEND, source_mp4=client.fetch(source.job_id), seconds=1.0)
+    job = client.submit(pb.GenerateRequest(edit=edit, seed=1, steps=4, preview_every=1))
+    previews = [j.preview for j in client.watch(job.job_id, 300) if j.preview.jpeg]
+    final = client.get(job.job_id)
+    assert final.state == pb.JOB_STATE_SUCCEEDED, final.failure_reason
+    assert final.video.num_frames == 16 and final.edit_kind == pb.EDIT_KIND_EXTEND
+    assert previews and previews[-1].jpeg.startswith(b"\xff\xd8")
+
+
 def test_unary_errors_keep_their_details_through_the_proxy(address, client):
     with pytest.raises(grpc.RpcError) as caught:
         client.submit(request(prompt=""))

@@ -1,5 +1,5 @@
 """schemathesis against /openapi.json of the embedded server, over real HTTP, with bounded
-examples: no 5xx (but the documented 501 of features not built yet), every error
+examples: no 5xx, every error
 OpenAI-shaped, and every answer as the document says (status, content type, body schema)."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from tests.services.embedded import ServerThread
 from tests.services.http.openai_server import KEY, write_keys
 
 EXAMPLES = 30  # per operation: about 400 requests in all
-NOT_IMPLEMENTED = {"/v1/videos/{video_id}/remix", "/v1/videos/extensions", "/v1/videos/edits"}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +33,7 @@ def served(local_stages, tmp_path_factory):
 def check(case, statuses: list[int]) -> None:
     response = case.call(headers={"authorization": f"Bearer {KEY}"}, timeout=60)
     statuses.append(response.status_code)
-    if response.status_code >= 500:
-        assert response.status_code == 501 and case.path in NOT_IMPLEMENTED, response.text
+    assert response.status_code < 500, response.text
     if response.status_code >= 400:
         error = response.json()["error"]
         assert isinstance(error["message"], str) and error["message"]

@@ -165,16 +165,6 @@ def test_errors_are_openai_shaped_with_the_right_exception(served, client):
     assert caught.value.body["param"] == "colour"
 
 
-def test_remix_and_extensions_answer_not_implemented(client):
-    video = client.videos.create(prompt=PROMPT, extra_body=QUICK)
-    with pytest.raises(openai.APIStatusError) as caught:
-        client.videos.remix(video.id, prompt="the same, in blue")
-    assert caught.value.status_code == 501 and caught.value.body["code"] == "not_implemented"
-    with pytest.raises(openai.APIStatusError) as caught:
-        client.videos.extend(prompt="more", seconds="4", video=("clip.mp4", b"\0" * 64))
-    assert caught.value.status_code == 501
-
-
 def test_a_full_quota_is_429_with_retry_after(served):
     small = sdk(served.http_url, key=SMALL_KEY)
     held = small.videos.create(prompt=PROMPT, extra_body={"num_inference_steps": 200})

@@ -16,17 +16,22 @@ from reelflow.pipeline.generation.request import limits_for
 from reelflow.services import metrics
 from reelflow.services.api.http import content
 from reelflow.services.api.http.create import MODEL_ALIASES, parse_create, read_body
+from reelflow.services.api.http.edits import parse_edit
 from reelflow.services.api.http.errors import HttpError, bad_field, from_api_error, install
 from reelflow.services.api.http.models import (
     CreateVideo,
     ErrorResponse,
+    ExtendVideo,
     Model,
     ModelList,
+    RemixVideo,
+    RetakeVideo,
     Video,
     VideoDeleted,
     VideoList,
 )
 from reelflow.services.api.http.videos import poll_after_ms, to_video
+from reelflow.services.jobs.editing.previews import PREVIEW, unpack
 from reelflow.services.jobs.errors import ApiError
 from reelflow.services.jobs.records import JOB_ID, JobState
 from reelflow.services.jobs.service import JobService
@@ -43,7 +48,6 @@ _ERRORS = {
         413: "an upload over the size limit",
         416: "a range outside the file",
         429: "the queue or the key's quota is full (see Retry-After)",
-        501: "not implemented yet",
     }.items()
 }
 _MULTIPART = {
@@ -62,11 +66,17 @@ _MULTIPART = {
         "fps": {"type": "integer"},
         "generate_audio": {"type": "boolean"},
         "draft": {"type": "boolean"},
+        "preview_every": {"type": "integer"},
         "callback_url": {"type": "string"},
         "request_id": {"type": "string"},
     },
 }
-_CONTENT_TYPES = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
+_CONTENT_TYPES = {
+    "video": "video/mp4",
+    "thumbnail": "image/webp",
+    "spritesheet": "image/jpeg",
+    "preview": "image/jpeg",
+}
 
 
 def _metadata(request: Request) -> list[tuple[str, str]]:
@@ -196,10 +206,17 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
     async def download_content(
         video_id: str,
         request: Request,
-        variant: Literal["video", "thumbnail", "spritesheet"] = "video",
+        variant: Literal["video", "thumbnail", "spritesheet", "preview"] = "video",
     ) -> Response:
         _check_id(video_id)
         job = await service.record(video_id, _metadata(request))
+        if variant == "preview":  # while it denoises: the latest x0 estimate as a sprite
+            data = await asyncio.to_thread(service.store.get_artifact, video_id, PREVIEW)
+            if data is None or job.state != JobState.RUNNING:
+                raise HttpError(409, f"video {video_id} has no preview now", code="no_preview")
+            preview = unpack(data)
+            headers = {"x-preview-step": str(preview.step), "x-preview-frames": str(preview.frames)}
+            return Response(preview.jpeg, media_type="image/jpeg", headers=headers)
         if job.state != JobState.SUCCEEDED:
             raise HttpError(409, f"video {video_id} is {job.state}; no content", code="not_ready")
         mp4 = await asyncio.to_thread(service.store.get_artifact, video_id, ".mp4")
@@ -219,23 +236,54 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
             mp4[span.start : span.end + 1], status_code=206, media_type=kind, headers=headers
         )
 
-    async def not_implemented(request: Request, what: str) -> None:
+    async def submit_edit(request: Request, kind: str, video_id: str | None = None) -> Video:
         service.keys.authenticate(_metadata(request))
-        raise HttpError(
-            501, f"{what} is not implemented by this server yet", code="not_implemented"
-        )
+        request = await read_body(request, max_request_bytes)
+        edit = await parse_edit(request, kind, limits, video_id)
+        request_id = edit.request_id or request.headers.get("idempotency-key", "")
+        message = generation_pb2.SubmitJobRequest(request=edit.request, request_id=request_id)
+        try:
+            job = await service.submit_job(message, _metadata(request))
+        except ApiError as error:
+            raise from_api_error(error, edit.params) from None
+        return await video(job.job_id, request)
 
-    @app.post("/v1/videos/{video_id}/remix", response_model=Video, responses=_ERRORS)
+    def body(model, multipart: bool) -> dict:
+        content = {"application/json": {"schema": model.model_json_schema()}}
+        if multipart:
+            schema = model.model_json_schema()
+            schema["properties"]["video"] = {"type": "string", "format": "binary"}
+            content["multipart/form-data"] = {"schema": schema}
+        return {"requestBody": {"required": True, "content": content}}
+
+    @app.post(
+        "/v1/videos/{video_id}/remix",
+        response_model=Video,
+        responses=_ERRORS,
+        openapi_extra=body(RemixVideo, multipart=False),
+    )
     async def remix_video(video_id: str, request: Request) -> Video:
-        await not_implemented(request, "remix")
+        _check_id(video_id)
+        return await submit_edit(request, "remix", video_id)
 
-    @app.post("/v1/videos/extensions", response_model=Video, responses=_ERRORS)
+    @app.post(
+        "/v1/videos/extensions",
+        response_model=Video,
+        responses=_ERRORS,
+        openapi_extra=body(ExtendVideo, multipart=True),
+    )
     async def extend_video(request: Request) -> Video:
-        await not_implemented(request, "extending a video")
+        return await submit_edit(request, "extend")
 
-    @app.post("/v1/videos/edits", response_model=Video, responses=_ERRORS)
+    @app.post(
+        "/v1/videos/edits",
+        response_model=Video,
+        responses=_ERRORS,
+        openapi_extra=body(RetakeVideo, multipart=True),
+    )
     async def edit_video(request: Request) -> Video:
-        await not_implemented(request, "editing a video")
+        """A retake: regenerate a time span of the video (its picture, sound or both)."""
+        return await submit_edit(request, "retake")
 
     @app.get("/v1/models", response_model=ModelList, responses=_ERRORS)
     async def list_models(request: Request) -> ModelList:

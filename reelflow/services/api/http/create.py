@@ -29,7 +29,7 @@ _DATA_URL = re.compile(r"data:[\w.+-]+/[\w.+-]+(;[\w.+-]+=[\w.+-]+)*;base64,(?P<
 _FIELDS = {
     "prompt", "model", "seconds", "size", "input_reference", "seed", "num_inference_steps",
     "guidance_scale", "negative_prompt", "fps", "generate_audio", "draft", "callback_url",
-    "request_id", "references",
+    "request_id", "references", "preview_every",
 }  # fmt: skip
 # service field -> HTTP field, for errors the job service raises
 PARAMS = {
@@ -219,6 +219,7 @@ def _build(fields: dict, files: dict[str, bytes], model_id: str) -> CreateReques
         message.generate_audio = audio
     message.draft = bool(_flag(fields, "draft"))
     message.callback_url = _text(fields, "callback_url") or ""
+    message.preview_every = _number(fields, "preview_every", int, 0) or 0
     params = dict(PARAMS)
     if "input_reference" in files:
         if "image1" in files:

@@ -34,6 +34,8 @@ class Video(BaseModel):
     seed: int
     fps: int
     has_audio: bool
+    source_video_id: str | None = Field(None, description="the video this one edits")
+    edit: Literal["retake", "extend", "remix"] | None = None
 
 
 class VideoList(BaseModel):
@@ -94,7 +96,69 @@ class CreateVideo(BaseModel):
     fps: int | None = None
     generate_audio: bool | None = None
     draft: bool | None = None
+    preview_every: int | None = Field(
+        None, description="a preview sprite every this many steps (content variant=preview)"
+    )
     callback_url: str | None = Field(None, description="receives signed state-change webhooks")
     request_id: str | None = Field(None, description="idempotency key (per API key)")
+
+    model_config = {"extra": "forbid"}
+
+
+class VideoRef(BaseModel):
+    id: str = Field(description="a completed video of this key")
+
+
+class RemixVideo(BaseModel):
+    """POST /v1/videos/{id}/remix: the clip again from its own latents noised to `strength`
+    (SDEdit), following the new prompt."""
+
+    prompt: str
+    strength: float | None = Field(None, description="0 returns the source, 1 is a fresh clip")
+    seed: int | None = None
+    num_inference_steps: int | None = None
+    guidance_scale: float | None = None
+    negative_prompt: str | None = None
+    preview_every: int | None = None
+    callback_url: str | None = None
+    request_id: str | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+class ExtendVideo(BaseModel):
+    """POST /v1/videos/extensions as JSON (multipart takes the same, `video` as an upload)."""
+
+    prompt: str | None = Field(None, description="the new seconds; empty: the clip goes on")
+    seconds: str | float = Field(description="seconds to add")
+    video: VideoRef
+    at: Literal["end", "start"] | None = None
+    seed: int | None = None
+    num_inference_steps: int | None = None
+    guidance_scale: float | None = None
+    negative_prompt: str | None = None
+    preview_every: int | None = None
+    callback_url: str | None = None
+    request_id: str | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+class RetakeVideo(BaseModel):
+    """POST /v1/videos/edits: a retake of [start_seconds, end_seconds) of the video, the rest
+    kept (JSON; multipart takes the same, `video` as an upload)."""
+
+    prompt: str | None = Field(None, description="the span's new text; empty: the source's")
+    video: VideoRef
+    start_seconds: str | float | None = Field(None, description="default 0")
+    end_seconds: str | float | None = Field(None, description="default: the end")
+    regenerate: Literal["both", "video", "audio"] | None = None
+    seed: int | None = None
+    num_inference_steps: int | None = None
+    guidance_scale: float | None = None
+    negative_prompt: str | None = None
+    preview_every: int | None = None
+    callback_url: str | None = None
+    request_id: str | None = None
 
     model_config = {"extra": "forbid"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reelflow.pipeline.model.presets import Preset
 from reelflow.services.api.http.models import Video, VideoError
+from reelflow.services.jobs.editing.sources import KIND_NAMES
 from reelflow.services.jobs.records import JobRecord, JobState
 from reelflow.services.jobs.webhooks.payload import STATUS, error_of
 from reelflow.v1 import generation_pb2
@@ -42,6 +43,8 @@ def to_video(job: JobRecord, preset: Preset, model_id: str) -> Video:
     height = job.video.height if job.video else (request.height or preset.height)
     error = error_of(job.state, job.failure_code, job.failure_reason)
     completed = job.state == JobState.SUCCEEDED and job.finished_at is not None
+    kind = KIND_NAMES.get(request.edit.kind)
+    source = request.edit.source_job_id
     return Video(
         id=job.job_id,
         model=model_id,
@@ -58,4 +61,7 @@ def to_video(job: JobRecord, preset: Preset, model_id: str) -> Video:
         seed=job.seed,
         fps=fps,
         has_audio=not request.HasField("generate_audio") or request.generate_audio,
+        remixed_from_video_id=source if kind == "remix" and source else None,
+        source_video_id=source or None,
+        edit=kind,
     )

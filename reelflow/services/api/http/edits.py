@@ -1,0 +1,135 @@
+"""Bodies of the edit routes (POST /v1/videos/{id}/remix, /v1/videos/extensions,
+/v1/videos/edits), JSON or multipart as the openai SDK sends them, turned into the job
+service's GenerateRequest with an Edit. The source is `video` ({"id": ...} or, in multipart,
+`video[id]` or an uploaded MP4). As for creation, the video itself is checked once, by the job
+service; errors name the HTTP field the client sent."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from reelflow.pipeline.script.limits import Limits
+from reelflow.services.api.http.create import CreateRequest, _flag, _number, _read_upload, _text
+from reelflow.services.api.http.errors import HttpError, bad_field
+from reelflow.v1 import generation_pb2
+
+_COMMON = {
+    "prompt", "seed", "num_inference_steps", "guidance_scale", "negative_prompt",
+    "preview_every", "callback_url", "request_id", "generate_audio",
+}  # fmt: skip
+_OWN = {
+    "remix": {"strength"},
+    "extend": {"seconds", "video", "at"},
+    "retake": {"video", "start_seconds", "end_seconds", "regenerate"},
+}
+# service field -> HTTP field
+PARAMS = {
+    "edit.source_job_id": "video",
+    "edit.source_mp4": "video",
+    "edit.start_s": "start_seconds",
+    "edit.end_s": "end_seconds",
+    "edit.seconds": "seconds",
+    "edit.strength": "strength",
+    "edit.video": "regenerate",
+    "steps": "num_inference_steps",
+    "guidance": "guidance_scale",
+}
+_REGENERATE = {"both": (True, True), "video": (True, False), "audio": (False, True)}
+
+
+async def _fields(request: Request, limits: Limits) -> tuple[dict, bytes | None]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            raw = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            raise bad_field("", "the body is not valid JSON") from None
+        if not isinstance(raw, dict):
+            raise bad_field("", "the body must be a JSON object")
+        fields = dict(raw)
+        video = fields.pop("video", None)
+        if video is not None:
+            if not isinstance(video, dict) or set(video) != {"id"}:
+                raise bad_field("video", 'video must be {"id": "<video id>"} (or an upload)')
+            fields["video"] = video["id"]
+        return fields, None
+    if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise HttpError(
+            415, "send application/json or multipart/form-data", code="unsupported_media_type"
+        )
+    form = await request.form(max_files=1, max_part_size=limits.max_file_bytes + 1024)
+    fields, upload = {}, None
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if name != "video":
+                raise bad_field(name, f"{name!r}: only `video` may be an upload")
+            upload = await _read_upload("video", value, limits)
+        elif name == "video[id]":
+            fields["video"] = value
+        else:
+            fields[name] = value
+    return fields, upload
+
+
+async def parse_edit(
+    request: Request, kind: str, limits: Limits, video_id: str | None = None
+) -> CreateRequest:
+    fields, upload = await _fields(request, limits)
+    unknown = sorted(set(fields) - _COMMON - _OWN[kind])
+    if unknown:
+        raise bad_field(unknown[0], f"unknown parameter {unknown[0]!r}", "unknown_parameter")
+    edit = generation_pb2.Edit(kind=generation_pb2.EditKind.Value(f"EDIT_KIND_{kind.upper()}"))
+    params = dict(PARAMS)
+    if video_id is not None:  # remix: the source is the path's video
+        edit.source_job_id = video_id
+        params["edit.source_job_id"] = "video_id"
+    elif upload is not None:
+        if "video" in fields:
+            raise bad_field("video", "give the video as an id or an upload, not both")
+        edit.source_mp4 = upload
+    else:
+        source = _text(fields, "video")
+        if not source:
+            raise bad_field(
+                "video", "video is required: {id} or an MP4 upload", "missing_required_parameter"
+            )
+        edit.source_job_id = source
+    prompt = _text(fields, "prompt") or ""
+    if kind == "remix":
+        strength = _number(fields, "strength", float, 0.0)
+        if strength is not None:
+            edit.strength = strength
+        if not prompt.strip():
+            raise bad_field("prompt", "prompt is required", "missing_required_parameter")
+    elif kind == "extend":
+        seconds = _number(fields, "seconds", float, 0.0)
+        if seconds is None:
+            raise bad_field("seconds", "seconds is required", "missing_required_parameter")
+        edit.seconds = seconds
+        at = _text(fields, "at") or "end"
+        if at not in ("end", "start"):
+            raise bad_field("at", 'at must be "end" or "start"')
+        edit.at_start = at == "start"
+    else:
+        edit.start_s = _number(fields, "start_seconds", float, 0.0) or 0.0
+        edit.end_s = _number(fields, "end_seconds", float, 0.0) or 0.0
+        regenerate = _text(fields, "regenerate") or "both"
+        if regenerate not in _REGENERATE:
+            raise bad_field("regenerate", 'regenerate must be "both", "video" or "audio"')
+        edit.regenerate_video, edit.regenerate_audio = _REGENERATE[regenerate]
+    message = generation_pb2.GenerateRequest(prompt=prompt, edit=edit)
+    seed = _number(fields, "seed", int, 0)
+    if seed is not None:
+        message.seed = seed
+    message.steps = _number(fields, "num_inference_steps", int, 1) or 0
+    message.guidance = _number(fields, "guidance_scale", float, 1.0) or 0.0
+    message.negative_prompt = _text(fields, "negative_prompt") or ""
+    message.preview_every = _number(fields, "preview_every", int, 0) or 0
+    message.callback_url = _text(fields, "callback_url") or ""
+    audio = _flag(fields, "generate_audio")
+    if audio is not None:
+        message.generate_audio = audio
+    return CreateRequest(message, _text(fields, "request_id") or "", params)

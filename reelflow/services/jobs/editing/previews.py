@@ -1,0 +1,23 @@
+"""A running job's latest preview in the job store (artifact `.preview`): the JPEG sprite with
+the step it shows, so every replica's WatchJob and the HTTP API can serve it."""
+
+from __future__ import annotations
+
+import struct
+
+from reelflow.pipeline.editing.preview import Preview
+from reelflow.v1 import generation_pb2
+
+PREVIEW = ".preview"
+_HEADER = struct.Struct("<iii")  # step, total, frames
+
+
+def pack(preview: Preview) -> bytes:
+    return _HEADER.pack(preview.step, preview.total, preview.frames) + preview.jpeg
+
+
+def unpack(data: bytes) -> generation_pb2.JobPreview:
+    step, total, frames = _HEADER.unpack_from(data)
+    return generation_pb2.JobPreview(
+        jpeg=data[_HEADER.size :], step=step, total=total, frames=frames
+    )
