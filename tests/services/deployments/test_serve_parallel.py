@@ -64,7 +64,7 @@ def served(tmp_path_factory):
         "lease_s": 3.0,
         "checkpoint_s": 0.5,
         "stage_timeout_s": 30.0,
-        "stage_retries": 6,  # outlasts a replica's replacement (health check + start-up)
+        "stage_retries": 12,  # outlasts a replica replacement (health check + start-up), loaded
     }
     raw["http_port"] = free_port()
     config = server.start(raw, grpc_port=free_port())
