@@ -60,12 +60,19 @@ def main() -> None:
     codec = stages.muxer.video_codec
     scores: dict[str, list] = {"full": [], "oracle keyframe": [], "keyframes only": []}
     for spec, request in world_requests(args.count, preset.sampler.steps, split=args.split):
-        plan, options = (lambda p: (p.plan, p.options))(prepare(request, preset))
+        prepared = prepare(request, preset)
+        plan, options = prepared.plan, prepared.options
         clip = render_clip(spec)
         shots = spec.shot_frames()
         cond = stages.encoder.encode(plan)
         sampled = stages.spatial.keyframes(
-            cond, options.seed, options.steps, options.guidance, options.shift, 64, 64
+            cond,
+            options.seed,
+            options.steps,
+            options.guidance,
+            options.shift,
+            plan.height,
+            plan.width,
         )
         with torch.inference_mode():
             truth = codec.encode(_pixels(clip.frames[[start for start, _ in shots]]))
