@@ -1,9 +1,11 @@
 """Per-frame measurements of a video against what its spec says the empty scene looks like.
 
 The evaluator redraws the background each frame should have (the world is analytic) and calls
-everything that differs from it by more than FOREGROUND the subject. From that mask it reads the
-subject's centroid, size, fill ratio (shape), interior holes (a face's eyes and mouth), colour and
-mouth opening. Nothing here looks at the ground-truth track.
+everything that differs from it by more than FOREGROUND the subject. The prompt names the scene,
+the lighting and the camera but not the view's horizon height, so each shot is measured against
+whichever of the world's HORIZONS leaves the fewest foreground pixels (a render's own view).
+From that mask it reads the subject's centroid, size, fill ratio (shape), interior holes (a
+face's eyes and mouth), colour and mouth opening. Nothing here looks at the ground-truth track.
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelflow.pipeline.toyworld.render import LIGHT, background, shot_index_per_frame
+from reelflow.pipeline.toyworld.render import (
+    HORIZONS,
+    LIGHT,
+    background,
+    shot_index_per_frame,
+)
 from reelflow.pipeline.toyworld.spec import COLOURS, ClipSpec
 
 FOREGROUND = 30.0  # max channel difference from the redrawn background, in unlit 0..255 units
@@ -82,6 +89,29 @@ def _hue(rgb: np.ndarray) -> float:
     return 60.0 * h
 
 
+def _foreground(image: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    return np.abs(image - empty).max(axis=-1) > FOREGROUND
+
+
+def fitted_horizons(frames: np.ndarray, spec: ClipSpec, samples: int = 4) -> list[float]:
+    """Per shot, the horizon of HORIZONS that leaves the fewest foreground pixels over up to
+    `samples` of its frames: the view the picture shows, which the prompt does not state."""
+    out = []
+    for index, (start, end) in enumerate(spec.shot_frames()):
+        end = min(end, len(frames))
+        picks = np.unique(np.linspace(start, max(start, end - 1), samples).round().astype(int))
+        unlit = [frames[f] / LIGHT[spec.shots[index].lighting] for f in picks]
+        leftover = [
+            sum(
+                int(_foreground(image, background(spec, index, f, horizon)).sum())
+                for f, image in zip(picks, unlit, strict=True)
+            )
+            for horizon in HORIZONS
+        ]
+        out.append(HORIZONS[int(np.argmin(leftover))])
+    return out
+
+
 def measure_video(frames: np.ndarray, spec: ClipSpec) -> VideoMeasure:
     """frames (T, H, W, 3) uint8 of a clip made for `spec` -> per-frame measurements."""
     n = min(len(frames), spec.num_frames)
@@ -101,6 +131,7 @@ def measure_video(frames: np.ndarray, spec: ClipSpec) -> VideoMeasure:
         "colour": np.full((n, 3), np.nan),
         "frame_diff": np.zeros(n),
     }
+    horizons = fitted_horizons(frames[:n].astype(np.float64), spec)
     cached: dict[int, np.ndarray] = {}
     previous = np.zeros((size, size), bool)
     for f in range(n):
@@ -108,13 +139,13 @@ def measure_video(frames: np.ndarray, spec: ClipSpec) -> VideoMeasure:
         shot = spec.shots[index]
         light = LIGHT[shot.lighting]
         if shot.camera == "pan":
-            empty = background(spec, index, f)
+            empty = background(spec, index, f, horizons[index])
         else:
             if index not in cached:
-                cached[index] = background(spec, index, f)
+                cached[index] = background(spec, index, f, horizons[index])
             empty = cached[index]
         image = frames[f].astype(np.float64) / light  # unlit, so thresholds hold in dim light
-        mask = np.abs(image - empty).max(axis=-1) > FOREGROUND
+        mask = _foreground(image, empty)
         mask = _dilate(_erode(mask))  # opening: drops specks and thin streaks
         filled = _row_fill(mask)
         if f:

@@ -39,11 +39,15 @@ def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.meshgrid(coords, coords)  # X (cols), Y (rows)
 
 
-def background(spec: ClipSpec, shot_index: int, frame: int) -> np.ndarray:
-    """Unlit (H, W, 3) float64 background of `frame` (absolute index) in shot `shot_index`."""
+def background(
+    spec: ClipSpec, shot_index: int, frame: int, horizon: float | None = None
+) -> np.ndarray:
+    """Unlit (H, W, 3) float64 background of `frame` (absolute index) in shot `shot_index`;
+    `horizon` overrides the shot's own view height (the evaluator tries each of HORIZONS)."""
     shot = spec.shots[shot_index]
     size = spec.size
-    offset, horizon = shot_view(spec, shot_index)
+    offset, own_horizon = shot_view(spec, shot_index)
+    horizon = own_horizon if horizon is None else horizon
     start = spec.shot_frames()[shot_index][0]
     if shot.camera == "pan":
         offset += PAN_SPEED * (frame - start) * size / 64

@@ -60,3 +60,21 @@ def test_fidelity_separates_renders_from_blocks_and_noise(clips, truth_scores, n
     jitter = np.random.default_rng(0).normal(0, 8, cells.shape)
     blocky = np.repeat(np.repeat(cells + jitter, 4, axis=1), 4, axis=2)
     assert speckle(np.clip(blocky, 0, 255).astype(np.uint8)) > 2 * speckle(clips[0].frames)
+
+
+def test_horizon_is_fitted_because_the_prompt_never_states_it(clips) -> None:
+    from dataclasses import replace
+
+    from reelflow.pipeline.toyworld.evaluate import evaluate_arrays
+    from reelflow.pipeline.toyworld.measure_video import fitted_horizons
+    from reelflow.pipeline.toyworld.render import shot_view
+
+    for clip in clips[:6]:
+        spec = clip.spec
+        own = [shot_view(spec, i)[1] for i in range(len(spec.shots))]
+        assert fitted_horizons(clip.frames.astype(np.float64), spec) == own
+        # the same prompt with another seed: another horizon and offset per shot, same words
+        other = replace(spec, seed=spec.seed + 1)
+        assert [shot_view(other, i)[1] for i in range(len(spec.shots))] != own
+        scores = evaluate_arrays(clip.frames, clip.audio, clip.sample_rate, other)
+        assert scores.colour_ok and scores.shape_ok and scores.framing_ok, scores
