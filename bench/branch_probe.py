@@ -28,6 +28,7 @@ from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.generation.request import prepare
 from reelflow.pipeline.generation.schedule import generate
 from reelflow.pipeline.model.presets import get_preset
+from reelflow.pipeline.model.video_autoencoder import from_frames, to_frames
 from reelflow.pipeline.toyworld.evaluate import evaluate_arrays, summarise
 from reelflow.pipeline.toyworld.world import render_clip
 
@@ -41,14 +42,6 @@ class GivenKeyframes(LocalStages):
 
     async def keyframes(self, cond, seed, steps, guidance, shift, height, width):
         return self.given
-
-
-def _pixels(frames: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0
-
-
-def _frames(pixels: torch.Tensor) -> np.ndarray:
-    return ((pixels.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
 
 
 def main() -> None:
@@ -81,8 +74,8 @@ def main() -> None:
             plan.width,
         )
         with torch.inference_mode():
-            truth = codec.encode(_pixels(clip.frames[[start for start, _ in shots]]))
-            still = _frames(codec.decode(sampled.float()))
+            truth = codec.encode(from_frames(clip.frames[[start for start, _ in shots]]))
+            still = to_frames(codec.decode(sampled.float())).numpy()
         held = np.concatenate(
             [np.repeat(still[i : i + 1], e - s, 0) for i, (s, e) in enumerate(shots)]
         )

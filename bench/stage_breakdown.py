@@ -10,6 +10,7 @@ import numpy as np
 from bench.common import BenchConfig, Report, Stats, Table, measure
 from bench.workload import local_stages, request, run_embedded, step_inputs
 from reelflow.pipeline.generation.mux import encode_mp4
+from reelflow.pipeline.model.video_autoencoder import to_frames
 
 
 def run(config: BenchConfig) -> Report:
@@ -42,7 +43,7 @@ def run(config: BenchConfig) -> Report:
     plan = inputs.prepared.plan
     muxer = stages.muxer
     video = muxer.video_codec.decode(inputs.xv.float())
-    pixels = ((video + 1.0) * 127.5).round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+    pixels = to_frames(video).numpy()
     audio = muxer.audio_codec.decode(inputs.xa.float(), plan.num_samples).numpy()
     calls = {
         "temporal (RayFlow) velocity": lambda: stages.temporal.velocity(

@@ -32,7 +32,7 @@ from reelflow.pipeline.model.sampling import euler_step, guided_velocity, seeded
 from reelflow.pipeline.model.spatial_dit import SpatialDiT
 from reelflow.pipeline.model.temporal_rayflow import TemporalRayFlow
 from reelflow.pipeline.model.text_encoder import TextEmbedding, TextEncoder
-from reelflow.pipeline.model.video_autoencoder import VideoCodec
+from reelflow.pipeline.model.video_autoencoder import VideoCodec, to_frames
 from reelflow.pipeline.model.weights import load_tensor, load_weights
 from reelflow.pipeline.script.plan import Plan
 
@@ -331,7 +331,7 @@ class MuxerStage:
         self, xv: torch.Tensor, xa: torch.Tensor, fps: int, sample_rate: int, num_samples: int
     ) -> bytes:
         video = self.video_codec.decode(xv.float())  # (T, 3, H, W) in [-1, 1]
-        pixels = ((video + 1.0) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
+        pixels = to_frames(video)
         audio = self.audio_codec.decode(xa.float(), num_samples)
         return encode_mp4(np.ascontiguousarray(pixels.numpy()), audio.numpy(), fps, sample_rate)
 

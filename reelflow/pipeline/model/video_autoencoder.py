@@ -15,9 +15,20 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+def from_frames(frames: np.ndarray) -> torch.Tensor:
+    """(T, H, W, 3) uint8 -> (T, 3, H, W) in [-1, 1]: what the codec encodes."""
+    return torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+
+def to_frames(video: torch.Tensor) -> torch.Tensor:
+    """(T, 3, H, W) in [-1, 1] -> (T, H, W, 3) uint8: what the codec decodes, as pixels."""
+    return ((video + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
 
 
 @dataclass(frozen=True)

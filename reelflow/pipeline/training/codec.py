@@ -20,7 +20,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from reelflow.pipeline.model.video_autoencoder import VideoCodec, VideoCodecConfig, edge_loss
+from reelflow.pipeline.model.video_autoencoder import (
+    VideoCodec,
+    VideoCodecConfig,
+    edge_loss,
+    from_frames,
+    to_frames,
+)
 from reelflow.pipeline.model.weights import save_weights
 from reelflow.pipeline.toyworld.sample import sample_spec
 from reelflow.pipeline.toyworld.world import reference_media, render_clip
@@ -62,11 +68,6 @@ def render_frame_pool(clips: int, frames_per_clip: int, seed: int) -> np.ndarray
             elif name.startswith("video"):
                 pool.append(media[int(rng.integers(media.shape[0]))])
     return np.stack(pool)
-
-
-def to_pixels(frames: np.ndarray) -> torch.Tensor:
-    """(N, H, W, 3) uint8 -> (N, 3, H, W) in [-1, 1]."""
-    return torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
 
 class CodecTrainer:
@@ -127,7 +128,7 @@ class CodecTrainer:
             y, x = (int(v) * patch for v in self.rng.integers(0, (64 - c.crop) // patch + 1, 2))
             frame = self.pool[index, y : y + c.crop, x : x + c.crop]
             out.append(frame[:, ::-1] if self.rng.random() < 0.5 else frame)  # mirror
-        return to_pixels(np.ascontiguousarray(np.stack(out)))
+        return from_frames(np.ascontiguousarray(np.stack(out)))
 
     def train_step(self) -> dict[str, float]:
         c = self.config
@@ -157,7 +158,7 @@ class CodecTrainer:
         """Per-channel mean and std of the EMA encoder's latents over the pool."""
         picks = self.rng.choice(len(self.pool), min(frames, len(self.pool)), replace=False)
         z = torch.cat(
-            [self.ema.raw_encode(to_pixels(self.pool[p])) for p in np.array_split(picks, 20)]
+            [self.ema.raw_encode(from_frames(self.pool[p])) for p in np.array_split(picks, 20)]
         )
         self.ema.shift.copy_(z.mean(dim=(0, 2, 3)))
         self.ema.scale.copy_(z.std(dim=(0, 2, 3)).clamp(min=1e-3))
@@ -181,8 +182,8 @@ class CodecTrainer:
 @torch.inference_mode()
 def round_trip(codec: VideoCodec, frames: np.ndarray) -> np.ndarray:
     """(T, H, W, 3) uint8 -> the same frames after encode and decode."""
-    decoded = codec.decode(codec.encode(to_pixels(frames)))
-    return ((decoded + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    decoded = codec.decode(codec.encode(from_frames(frames)))
+    return to_frames(decoded).numpy()
 
 
 def round_trip_scores(codec: VideoCodec, count: int, seed: int) -> dict[str, dict]:

@@ -14,6 +14,7 @@ import torch
 from reelflow.pipeline.generation.conditioning import Conditioning
 from reelflow.pipeline.generation.stages import PromptEncoderStage
 from reelflow.pipeline.model.presets import Preset
+from reelflow.pipeline.model.video_autoencoder import from_frames
 from reelflow.pipeline.script.parser import parse
 from reelflow.pipeline.toyworld.files import attachments
 from reelflow.pipeline.toyworld.sample import sample_spec
@@ -48,8 +49,7 @@ class ExampleMaker:
             references=attachments(spec),  # decoded as for users
         )
         cond = self.encoder.encode(plan)
-        pixels = torch.from_numpy(clip.frames).permute(0, 3, 1, 2).float() / 127.5 - 1.0
-        video = self.encoder.video_codec.encode(pixels).half()
+        video = self.encoder.video_codec.encode(from_frames(clip.frames)).half()
         starts = torch.tensor([shot.start_frame for shot in plan.shots])
         return Example(
             video=video,
