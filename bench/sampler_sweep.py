@@ -1,5 +1,6 @@
 """Sampler defaults by measurement: held-out world prompts generated at several guidance scales,
-step counts and timestep shifts, scored by the world's evaluator (the model card's sweep).
+step counts, timestep shifts and spatial-refinement settings, scored by the world's evaluator
+(the model card's sweep).
 
     python -m bench.sampler_sweep --checkpoint reelflow/checkpoints/tiny.safetensors --count 12
 """
@@ -16,13 +17,16 @@ from bench.quality import evaluate_variant
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.model.presets import get_preset
 
-GRID = (  # (guidance, steps, shift): guidance first at the default steps, then steps and shift
-    (1.0, 20, 1.0),
-    (2.0, 20, 1.0),
-    (3.0, 20, 1.0),
-    (4.0, 20, 1.0),
-    (3.0, 20, 3.0),
-    (3.0, 12, 1.0),
+# (guidance, steps, shift, refine_below, refine_weight): the refinement first at guidance 4,
+# then guidance, steps and shift around the best refinement
+GRID = (
+    (4.0, 20, 1.0, 0.3, 0.3),
+    (4.0, 20, 1.0, 0.5, 0.7),
+    (4.0, 20, 1.0, 0.7, 0.7),
+    (2.0, 20, 1.0, 0.5, 0.7),
+    (6.0, 20, 1.0, 0.5, 0.7),
+    (4.0, 20, 3.0, 0.5, 0.7),
+    (4.0, 12, 1.0, 0.5, 0.7),
 )
 COLUMNS = ("colour", "shape", "motion", "framing", "cuts", "audio", "av", "lip_sync")
 COLUMNS += ("reference", "flicker", "speckle")
@@ -37,17 +41,21 @@ def main() -> None:
     preset = get_preset("tiny")
     stages = LocalStages(preset, args.checkpoint)
     rows = []
-    for guidance, steps, shift in GRID:
+    for guidance, steps, shift, below, weight in GRID:
 
-        def variant(options, guidance=guidance, shift=shift):
-            return replace(options, guidance=guidance, shift=shift)
+        def variant(options, guidance=guidance, shift=shift, below=below, weight=weight):
+            return replace(
+                options, guidance=guidance, shift=shift, refine_below=below, refine_weight=weight
+            )
 
         folder = Path(tempfile.mkdtemp(prefix="reelflow-sweep-"))
         result = evaluate_variant(stages, preset, args.count, steps, variant, folder)
         summary = result["summary"]
-        rows.append({"guidance": guidance, "steps": steps, "shift": shift} | summary)
+        setting = {"guidance": guidance, "steps": steps, "shift": shift}
+        setting |= {"refine_below": below, "refine_weight": weight}
+        rows.append(setting | summary)
         cells = " | ".join(_cell(summary.get(key)) for key in COLUMNS)
-        print(f"| {guidance:g} | {steps} | {shift:g} | {cells} |", flush=True)
+        print(f"| {' | '.join(f'{v:g}' for v in setting.values())} | {cells} |", flush=True)
     args.out.write_text(json.dumps({"checkpoint": str(args.checkpoint), "rows": rows}, indent=1))
 
 
