@@ -18,6 +18,7 @@ from reelflow.pipeline.model.video_autoencoder import from_frames
 from reelflow.pipeline.script.parser import parse
 from reelflow.pipeline.toyworld.files import attachments
 from reelflow.pipeline.toyworld.sample import sample_spec
+from reelflow.pipeline.toyworld.spec import ClipSpec
 from reelflow.pipeline.toyworld.world import render_clip
 
 
@@ -35,9 +36,13 @@ class ExampleMaker:
         self.encoder = encoder
         self.fps = fps
 
+    def spec(self, rng: np.random.Generator, split: str = "train") -> ClipSpec:
+        """The clip an example made from `rng` shows (drawn first, so it is cheap to redo)."""
+        return sample_spec(rng, split=split, fps=self.fps, duration_s=(2, 4))
+
     @torch.inference_mode()
     def make(self, rng: np.random.Generator, split: str = "train") -> Example:
-        spec = sample_spec(rng, split=split, fps=self.fps, duration_s=(2, 4))
+        spec = self.spec(rng, split)
         clip = render_clip(spec)
         plan = parse(
             clip.prompt,

@@ -72,15 +72,21 @@ class LatentCache:
             path = self.shard_path(index)
             if not path.exists():
                 first = index * self.shard_size
-                examples = [
-                    maker.make(np.random.default_rng([self.seed, k]))
-                    for k in range(first, first + self.shard_size)
-                ]
+                keys = range(first, first + self.shard_size)
+                examples = [maker.make(self.example_rng(k)) for k in keys]
                 partial = path.with_suffix(".tmp")
                 torch.save(examples, partial)
                 os.replace(partial, path)  # a reader never sees half a shard
             if on_shard is not None:
                 on_shard(index + 1, total)
+
+    def example_rng(self, key: int) -> np.random.Generator:
+        """The generator example `key` (shard key // shard_size) is made from."""
+        return np.random.default_rng([self.seed, key])
+
+    def keys(self, indices: list[int]) -> list[int]:
+        """The example keys the shards `indices` hold, in the order `load` returns them."""
+        return [k for i in indices for k in range(i * self.shard_size, (i + 1) * self.shard_size)]
 
     def load(self, indices: list[int] | None = None) -> list[Example]:
         out: list[Example] = []

@@ -101,3 +101,19 @@ def test_a_state_with_one_optimizer_for_all_nets_resumes_per_net():
         alone.load_state_dict(split[name])
         for param in net.parameters():
             assert torch.equal(alone.state[param]["exp_avg"], joint.state[param]["exp_avg"])
+
+
+def test_speaking_clips_are_found_and_drawn_more_often(trained):
+    trainer, _, _ = trained
+    keys = trainer.cache.keys(trainer.loaded)
+    assert len(keys) == len(trainer.pool) == len(trainer.clip_weights)
+    for key, example in zip(keys, trainer.pool, strict=True):
+        spec = trainer.maker.spec(trainer.cache.example_rng(key))  # redone, not rendered
+        assert spec.num_frames == example.video.shape[0]
+        assert len(spec.shots) == example.cond.num_shots
+        weight = trainer.clip_weights[keys.index(key)]
+        assert weight == (trainer.config.speech_weight if spec.action == "speak" else 1.0)
+    # over more keys than the pool holds: both kinds occur (about a tenth of clips speak)
+    weights = trainer._clip_weights(list(range(20)))
+    assert len(weights) == 20 * trainer.cache.shard_size
+    assert 0.02 < (weights == trainer.config.speech_weight).mean() < 0.3
