@@ -92,7 +92,12 @@ def temporal_network(preset: Preset) -> TemporalRayFlow:
 
 
 def audio_network(preset: Preset) -> AudioFlow:
-    return AudioFlow(preset.audio, preset.audio_codec.bins, preset.video_codec.channels)
+    return AudioFlow(
+        preset.audio,
+        preset.audio_codec.bins,
+        preset.video_codec.channels,
+        token_dims(preset).sound,
+    )
 
 
 def video_codec(preset: Preset, checkpoint: Path | None, seed: int = 3) -> VideoCodec:

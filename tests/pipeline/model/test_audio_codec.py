@@ -13,7 +13,7 @@ def test_audio_codec_is_lossless_with_all_bins():
 
 
 def test_audio_codec_keeps_tones_below_its_cutoff_and_drops_those_above():
-    codec = AudioCodec(AudioCodecConfig(hop=320, bins=80))  # 0-4 kHz at 16 kHz
+    codec = AudioCodec(AudioCodecConfig(hop=320, bins=80))  # 0-2 kHz at 16 kHz
     t = torch.arange(16000) / 16000
     low = 0.5 * torch.sin(2 * math.pi * 440 * t)
     high = 0.5 * torch.sin(2 * math.pi * 6000 * t)

@@ -1,0 +1,45 @@
+"""Widening the audio latent keeps what trained networks compute on the bins they had."""
+
+import torch
+import torch.nn.functional as F
+
+from reelflow.pipeline.model.audio_flow import AudioFlow
+from reelflow.pipeline.model.temporal_rayflow import TemporalRayFlow
+from reelflow.pipeline.model.weights import seeded_init
+from reelflow.pipeline.training.widen_audio import widen_net
+from tests.pipeline.model.test_networks import C, CONFIG, audio_inputs, temporal_inputs
+
+OLD, NEW = 20, 32
+
+
+def _pair(cls, args_of_bins):
+    old = cls(CONFIG, *args_of_bins(OLD)).eval()
+    seeded_init(old, 4)  # non-zero gates too: every path counts
+    new = cls(CONFIG, *args_of_bins(NEW)).eval()
+    branch = "audio" if cls is AudioFlow else "temporal"
+    new.load_state_dict(widen_net(branch, old.state_dict(), NEW))
+    return old, new
+
+
+def test_audio_branch_widened_gives_the_same_velocity_and_zero_on_new_bins():
+    old, new = _pair(AudioFlow, lambda bins: (bins, C, OLD))  # sound tokens stay OLD wide
+    inputs = audio_inputs()
+    wide = inputs | {"x": F.pad(inputs["x"], (0, NEW - OLD))}
+    with torch.no_grad():
+        before, after = old(**inputs), new(**wide)
+    assert before.abs().mean() > 1e-3
+    torch.testing.assert_close(after[..., :OLD], before, rtol=1e-5, atol=1e-6)
+    assert after[..., OLD:].abs().max() == 0
+
+
+def test_temporal_branch_widened_reads_the_same_audio():
+    old, new = _pair(TemporalRayFlow, lambda bins: (C, bins))
+    inputs = temporal_inputs()
+    wide = inputs | {"audio": F.pad(inputs["audio"], (0, NEW - OLD))}
+    with torch.no_grad():
+        before, after = old(**inputs), new(**wide)
+    torch.testing.assert_close(after, before, rtol=1e-5, atol=1e-6)
+    # and the audio does reach it: other audio, other velocity
+    other = wide | {"audio": torch.randn_like(wide["audio"])}
+    with torch.no_grad():
+        assert (new(**other) - after).abs().max() > 1e-4
