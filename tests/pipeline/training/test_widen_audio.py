@@ -7,7 +7,7 @@ from reelflow.pipeline.model.audio_flow import AudioFlow
 from reelflow.pipeline.model.temporal_rayflow import TemporalRayFlow
 from reelflow.pipeline.model.weights import seeded_init
 from reelflow.pipeline.training.widen_audio import widen_net
-from tests.pipeline.model.test_networks import C, CONFIG, audio_inputs, temporal_inputs
+from tests.pipeline.model.test_networks import CONFIG, C, audio_inputs, temporal_inputs
 
 OLD, NEW = 20, 32
 
