@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.model.video_autoencoder import (
     VideoCodec,
     VideoCodecConfig,
@@ -186,9 +187,11 @@ def round_trip(codec: VideoCodec, frames: np.ndarray) -> np.ndarray:
     return to_frames(decoded).numpy()
 
 
-def round_trip_scores(codec: VideoCodec, count: int, seed: int) -> dict[str, dict]:
-    """The evaluator's summary on `count` held-out world clips as rendered and after the codec's
-    round trip (both through H.264, as generated clips are), plus the round trip's PSNR."""
+def round_trip_scores(
+    codec: VideoCodec, audio: AudioCodec, count: int, seed: int
+) -> dict[str, dict]:
+    """The evaluator's summary on `count` held-out world clips as rendered and after both
+    codecs' round trips (all through H.264/AAC, as generated clips are), plus the video PSNR."""
     from reelflow.pipeline.generation.mux import encode_mp4
     from reelflow.pipeline.toyworld.evaluate import evaluate_mp4, summarise
     from reelflow.pipeline.toyworld.world import make_dataset
@@ -197,8 +200,10 @@ def round_trip_scores(codec: VideoCodec, count: int, seed: int) -> dict[str, dic
     for clip in make_dataset(count, seed, split="heldout", fps=8):
         after = round_trip(codec, clip.frames)
         errors.append(np.mean((after.astype(np.float64) - clip.frames) ** 2))
-        for frames, out in ((clip.frames, rendered), (after, coded)):
-            mp4 = encode_mp4(frames, clip.audio, clip.fps, clip.sample_rate)
+        wave = torch.from_numpy(clip.audio).float()
+        heard = audio.decode(audio.encode(wave), len(wave)).numpy()
+        for frames, sound, out in ((clip.frames, clip.audio, rendered), (after, heard, coded)):
+            mp4 = encode_mp4(frames, sound, clip.fps, clip.sample_rate)
             out.append(evaluate_mp4(mp4, clip.spec))
     psnr = float(10 * np.log10(255.0**2 / np.mean(errors)))
     return {"rendered": summarise(rendered), "round_trip": summarise(coded) | {"psnr_db": psnr}}
