@@ -36,7 +36,7 @@ def token_dims(preset: Preset) -> TokenDims:
     return TokenDims(
         appearance=channels * preset.spatial.patch**2,
         motion=channels * MOTION_GRID**2,
-        sound=preset.audio_codec.sound_bins,
+        sound=preset.audio_codec.bins,
     )
 
 
@@ -75,7 +75,7 @@ def encode_references(plan: Plan, preset: Preset, video_codec: VideoCodec) -> Re
             pooled = F.adaptive_avg_pool2d(latent, MOTION_GRID)
             motion.append(rearrange(pooled, "f c h w -> f (c h w)"))
         else:
-            latent = audio_codec.encode(torch.from_numpy(ref.data))[:, : dims.sound]
+            latent = audio_codec.encode(torch.from_numpy(ref.data))  # (Ta, bins)
             usable = latent.shape[0] // SOUND_POOL * SOUND_POOL or latent.shape[0]
             sound.append(latent[:usable].reshape(-1, min(SOUND_POOL, usable), dims.sound).mean(1))
 

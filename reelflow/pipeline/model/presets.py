@@ -104,9 +104,6 @@ PRESETS: dict[str, Preset] = {
         spatial=NetworkConfig(dim=128, depth=3, heads=4),
         temporal=NetworkConfig(dim=128, depth=3, heads=4),
         audio=NetworkConfig(dim=128, depth=3, heads=4),
-        # full band (0-8 kHz): at 80 bins (0-2 kHz) rain measured as a hum even after a lossless
-        # round trip of everything kept
-        audio_codec=AudioCodecConfig(hop=320, bins=320, reference_bins=80),
     ),
     # Production presets: instantiated on the meta device for parameter/FLOP counts, and on GPUs.
     "720p": Preset(

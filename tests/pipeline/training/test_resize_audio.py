@@ -1,4 +1,4 @@
-"""Widening the audio latent keeps what trained networks compute on the bins they had."""
+"""Resizing the audio latent keeps what trained networks compute on the bins they had."""
 
 import torch
 import torch.nn.functional as F
@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from reelflow.pipeline.model.audio_flow import AudioFlow
 from reelflow.pipeline.model.temporal_rayflow import TemporalRayFlow
 from reelflow.pipeline.model.weights import seeded_init
-from reelflow.pipeline.training.widen_audio import widen_net
+from reelflow.pipeline.training.resize_audio import resize_net
 from tests.pipeline.model.test_networks import CONFIG, C, audio_inputs, temporal_inputs
 
 OLD, NEW = 20, 32
@@ -17,7 +17,7 @@ def _pair(cls, args_of_bins):
     seeded_init(old, 4)  # non-zero gates too: every path counts
     new = cls(CONFIG, *args_of_bins(NEW)).eval()
     branch = "audio" if cls is AudioFlow else "temporal"
-    new.load_state_dict(widen_net(branch, old.state_dict(), NEW))
+    new.load_state_dict(resize_net(branch, old.state_dict(), NEW))
     return old, new
 
 
@@ -43,3 +43,10 @@ def test_temporal_branch_widened_reads_the_same_audio():
     other = wide | {"audio": torch.randn_like(wide["audio"])}
     with torch.no_grad():
         assert (new(**other) - after).abs().max() > 1e-4
+
+
+def test_narrowing_a_widened_net_gives_it_back():
+    old, new = _pair(AudioFlow, lambda bins: (bins, C, OLD))
+    back = resize_net("audio", new.state_dict(), OLD)
+    for name, value in old.state_dict().items():
+        assert torch.equal(back[name], value), name
