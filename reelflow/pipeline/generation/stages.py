@@ -92,12 +92,7 @@ def temporal_network(preset: Preset) -> TemporalRayFlow:
 
 
 def audio_network(preset: Preset) -> AudioFlow:
-    return AudioFlow(
-        preset.audio,
-        preset.audio_codec.bins,
-        preset.video_codec.channels,
-        token_dims(preset).sound,
-    )
+    return AudioFlow(preset.audio, preset.audio_codec.bins, preset.video_codec.channels)
 
 
 def video_codec(preset: Preset, checkpoint: Path | None, seed: int = 3) -> VideoCodec:

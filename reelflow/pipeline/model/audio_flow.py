@@ -23,13 +23,7 @@ from reelflow.pipeline.model.presets import NetworkConfig
 
 
 class AudioFlow(nn.Module):
-    def __init__(
-        self,
-        config: NetworkConfig,
-        audio_channels: int,
-        latent_channels: int,
-        sound_dim: int | None = None,
-    ):
+    def __init__(self, config: NetworkConfig, audio_channels: int, latent_channels: int):
         super().__init__()
         self.config = config
         p, d = config.patch, config.dim
@@ -37,7 +31,7 @@ class AudioFlow(nn.Module):
         self.video = nn.Linear(latent_channels * p * p, d)
         self.time = TimestepEmbedder(d)
         self.pooled = nn.Linear(config.text_dim, d)
-        self.context = ReferenceContext(config.text_dim, {"sound": sound_dim or audio_channels})
+        self.context = ReferenceContext(config.text_dim, {"sound": audio_channels})
         self.blocks = nn.ModuleList(
             Block(d, config.heads, context_dim=config.text_dim) for _ in range(config.depth)
         )
@@ -59,7 +53,7 @@ class AudioFlow(nn.Module):
     ) -> torch.Tensor:
         """x (B, Ta, Ca); video (B, T, C, h, w); frame_of_token (Ta,) or (B, Ta) int64; t (B,);
         text (B, S*L, Dt) all shots' tokens, text_mask (B, S*L); pooled (B, Ta, Dt) of each
-        token's shot; sound (B, Ns, sound_dim) reference-audio tokens with sound_mask (B, Ns).
+        token's shot; sound (B, Ns, Ca) reference-audio tokens with sound_mask (B, Ns).
         Returns the velocity (B, Ta, Ca)."""
         p, d = self.config.patch, self.config.dim
         b, tokens_a, _ = x.shape

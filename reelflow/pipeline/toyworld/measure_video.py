@@ -131,7 +131,7 @@ def measure_video(frames: np.ndarray, spec: ClipSpec) -> VideoMeasure:
         "colour": np.full((n, 3), np.nan),
         "frame_diff": np.zeros(n),
     }
-    horizons = fitted_horizons(frames[:n].astype(np.float64), spec)
+    horizons = fitted_horizons(frames[:n], spec)
     cached: dict[int, np.ndarray] = {}
     previous = np.zeros((size, size), bool)
     for f in range(n):

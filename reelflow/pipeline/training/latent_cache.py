@@ -81,7 +81,7 @@ class LatentCache:
                 on_shard(index + 1, total)
 
     def example_rng(self, key: int) -> np.random.Generator:
-        """The generator example `key` (shard key // shard_size) is made from."""
+        """The generator example `key` is made from (it sits in shard key // shard_size)."""
         return np.random.default_rng([self.seed, key])
 
     def keys(self, indices: list[int]) -> list[int]:

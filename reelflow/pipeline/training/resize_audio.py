@@ -4,7 +4,8 @@ The audio latent's first bins are the same whatever the number kept (the MDCT's 
 depend on it). Widening gives the layers that read the latent zero input columns and the layer
 that writes it zero output rows, so on the old bins every output is unchanged and the new bins
 start at a velocity of zero; narrowing drops them again. `python -m
-reelflow.pipeline.training.resize_audio --bins N` converts checkpoints and run states in place.
+reelflow.pipeline.training.resize_audio --bins N` converts checkpoints and run states in place;
+a latent cache keeps its reference sound tokens at the width it was built with: rebuild it.
 
 History: the tiny preset went from 80 bins (0-2 kHz: rain measured as a hum even in a round trip)
 to all 320, and back after 3,000 steps. A token of 320 coefficients does not fit through the
@@ -29,6 +30,7 @@ AUDIO_AXES = {
     ("audio", "embed.weight"): 1,
     ("audio", "final.proj.weight"): 0,
     ("audio", "final.proj.bias"): 0,
+    ("audio", "context.proj.sound.weight"): 1,  # reference sound tokens are audio latents too
     ("temporal", "audio.0.weight"): 1,
 }
 

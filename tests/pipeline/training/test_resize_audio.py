@@ -22,9 +22,14 @@ def _pair(cls, args_of_bins):
 
 
 def test_audio_branch_widened_gives_the_same_velocity_and_zero_on_new_bins():
-    old, new = _pair(AudioFlow, lambda bins: (bins, C, OLD))  # sound tokens stay OLD wide
+    old, new = _pair(AudioFlow, lambda bins: (bins, C))
     inputs = audio_inputs()
-    wide = inputs | {"x": F.pad(inputs["x"], (0, NEW - OLD))}
+    sound = torch.randn(1, 3, OLD, generator=torch.Generator().manual_seed(6))
+    inputs |= {"sound": sound, "sound_mask": torch.ones(1, 3, dtype=torch.bool)}
+    wide = inputs | {
+        "x": F.pad(inputs["x"], (0, NEW - OLD)),
+        "sound": F.pad(sound, (0, NEW - OLD)),  # a reference's latent, widened the same way
+    }
     with torch.no_grad():
         before, after = old(**inputs), new(**wide)
     assert before.abs().mean() > 1e-3
@@ -46,7 +51,7 @@ def test_temporal_branch_widened_reads_the_same_audio():
 
 
 def test_narrowing_a_widened_net_gives_it_back():
-    old, new = _pair(AudioFlow, lambda bins: (bins, C, OLD))
+    old, new = _pair(AudioFlow, lambda bins: (bins, C))
     back = resize_net("audio", new.state_dict(), OLD)
     for name, value in old.state_dict().items():
         assert torch.equal(back[name], value), name
