@@ -67,6 +67,8 @@ def test_config_rejects_nonsense():
         TrainConfig(pool=2, frame_batch=8)
     with pytest.raises(ValueError, match="subset"):
         TrainConfig(branches=("spatial", "lips"))
+    with pytest.raises(ValueError, match="speech_weight"):
+        TrainConfig(speech_weight=0.0)
 
 
 def test_a_run_of_one_branch_trains_only_it_and_exports_only_it(tmp_path, tiny):
