@@ -41,6 +41,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument(
+        "--lr", type=float, default=5e-4, help="peak learning rate (a resumed run takes it too)"
+    )
+    parser.add_argument(
         "--branches",
         default="spatial,temporal,audio",
         help="comma-separated networks this run trains (two runs can split the cores)",
@@ -92,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         branches = tuple(name.strip() for name in args.branches.split(",") if name.strip())
         config = TrainConfig(
-            pool=args.pool, seed=args.seed, threads=args.threads, branches=branches
+            pool=args.pool, seed=args.seed, threads=args.threads, branches=branches, lr=args.lr
         )
     except ValueError as error:
-        print(f"reelflow train: --branches: {error}", file=sys.stderr)
+        print(f"reelflow train: {error}", file=sys.stderr)
         return 2
     trainer = Trainer(config, args.run, args.codec, args.cache, args.init_from)
     print(

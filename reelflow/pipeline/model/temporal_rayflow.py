@@ -1,8 +1,11 @@
 """RayFlow temporal branch: a rectified-flow transformer over the whole clip's video latent.
 
-Factorised space-time attention: each layer attends within a frame (with cross-attention to
-that frame's shot text), then across frames at each position, which is where motion lives.
-Every frame also sees its shot's keyframe (channel-concatenated) and the audio latent around it.
+Each layer attends within a frame (with cross-attention to that frame's shot text), then
+across frames at each position, then over every token of the window at once. The last is where
+a moving subject is followed: a token can read where the subject was a frame ago, and what it
+looks like in its keyframe, at any other position (factorised attention alone needs two hops
+for that, and fast motion shattered the subject into token-sized blocks). Every frame also sees
+its shot's keyframe (channel-concatenated) and the audio latent around it.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class TemporalRayFlow(nn.Module):
             Block(d, config.heads, context_dim=config.text_dim) for _ in range(config.depth)
         )
         self.temporal = nn.ModuleList(Block(d, config.heads) for _ in range(config.depth))
+        self.spacetime = nn.ModuleList(Block(d, config.heads) for _ in range(config.depth))
         self.final = FinalLayer(d, latent_channels * p * p)
 
     def forward(
@@ -98,11 +102,14 @@ class TemporalRayFlow(nn.Module):
             if v is not None
         }
         text, text_mask = self.context(text, text_mask, per_frame)
-        for space, time in zip(self.spatial, self.temporal, strict=True):
+        layers = zip(self.spatial, self.temporal, self.spacetime, strict=True)
+        for space, time, everywhere in layers:
             tokens = rearrange(tokens, "b t n d -> (b t) n d")
             tokens = space(tokens, cond_space, text, text_mask)
             tokens = rearrange(tokens, "(b t) n d -> (b n) t d", b=b)
             tokens = time(tokens, cond_time)
-            tokens = rearrange(tokens, "(b n) t d -> b t n d", b=b)
+            tokens = rearrange(tokens, "(b n) t d -> b (t n) d", b=b)
+            tokens = everywhere(tokens, cond)  # one cond per frame
+            tokens = rearrange(tokens, "b (t n) d -> b t n d", t=frames)
         out = self.final(tokens, cond[:, :, None, :])  # (B, T, N, C p p)
         return rearrange(out, "b t (h w) (c p q) -> b t c (h p) (w q)", h=h // p, p=p, q=p)

@@ -7,7 +7,7 @@ outputs are gathered back. What is split, per branch:
 
 - SpatialDiT: the tokens of a frame (its only attention is within a frame).
 - TemporalRayFlow: the frames of a window. Attention within a frame is then rank-local; the
-  attention across frames is the Ulysses one.
+  attention across frames and over the whole window are the Ulysses ones.
 - AudioFlow: the audio tokens. Each token watches its own frame's video tokens, so a rank
   projects only the frames its tokens play under.
 
@@ -111,12 +111,18 @@ def temporal_forward(
     }
     text, text_mask = model.context(text, text_mask, per_frame)
     keys = shard.key_mask()
-    for space, time in zip(model.spatial, model.temporal, strict=True):
+    # a rank's frames are contiguous, so its (frame, position) tokens are a contiguous run of
+    # the window's: the gathered sequence is the window's in order, padded frames masked
+    keys_all = None if keys is None else keys.repeat_interleave(n)
+    layers = zip(model.spatial, model.temporal, model.spacetime, strict=True)
+    for space, time, everywhere in layers:
         tokens = rearrange(tokens, "b t n d -> (b t) n d")
         tokens = space(tokens, cond_space, text, text_mask)  # within a frame: rank-local
         tokens = rearrange(tokens, "(b t) n d -> (b n) t d", b=b)
         tokens = block(time, tokens, cond_time, group, keys)  # across frames: Ulysses
-        tokens = rearrange(tokens, "(b n) t d -> b t n d", b=b)
+        tokens = rearrange(tokens, "(b n) t d -> b (t n) d", b=b)
+        tokens = block(everywhere, tokens, cond, group, keys_all)  # the window: Ulysses
+        tokens = rearrange(tokens, "b (t n) d -> b t n d", t=local)
     out = model.final(tokens, cond[:, :, None, :])  # (B, t, N, C p p)
     out = gather(out, 1, group)[:, :frames]  # (B, T, N, C p p)
     return rearrange(out, "b t (h w) (c p q) -> b t c (h p) (w q)", h=h // p, p=p, q=p)

@@ -68,8 +68,8 @@ class TrainConfig:
             raise ValueError("window must be >= 2 and the pool at least one batch")
         if not 0.0 <= self.dropout < 1.0 or not 0.0 < self.ema < 1.0:
             raise ValueError("dropout must be in [0, 1) and ema in (0, 1)")
-        if self.speech_weight <= 0:
-            raise ValueError("speech_weight must be > 0")
+        if self.speech_weight <= 0 or self.lr <= 0:
+            raise ValueError("speech_weight and lr must be > 0")
         if not self.branches or not set(self.branches) <= set(BRANCHES):
             raise ValueError(f"branches must be a non-empty subset of {BRANCHES}")
 
