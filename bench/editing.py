@@ -53,7 +53,7 @@ def _source(seconds: float, preset, seed: int = 0):
         (SourceShot(0.0, frames / preset.fps, plan.shots[0].text),),
     )  # fmt: skip
     video = preset.video_codec.latent_shape(frames, plan.height, plan.width)
-    audio = (-(-samples // preset.audio_codec.hop) + 1, preset.audio_codec.bins)
+    audio = (-(-samples // preset.audio_codec.hop) + 1, preset.audio_codec.channels)
     xv = seeded_noise(video, seed, 0).half()
     xa = seeded_noise(audio, seed, 1).half()
     return SourceLatents(meta, xv, xa)

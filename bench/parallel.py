@@ -142,7 +142,7 @@ def _local_inputs(preset: Preset, ulysses: int, cfg: int) -> dict[str, dict[str,
     audio_tokens = -(-samples // preset.audio_codec.hop) + 1
     c, p = preset.video_codec.channels, preset.video_codec.patch
     h, w = preset.height // p, preset.width // p
-    bins, dt = preset.audio_codec.bins, preset.spatial.text_dim
+    bins, dt = preset.audio_codec.channels, preset.spatial.text_dim
     f_local, a_local = -(-frames // ulysses), -(-audio_tokens // ulysses)
     patch = preset.spatial.patch
     rows_local = -(-(h // patch) // ulysses) * patch  # a frame's token rows, split
@@ -203,7 +203,9 @@ def alltoall_bytes(preset: Preset, branch: str, ulysses: int) -> float:
     leave = (ulysses - 1) / ulysses
     attention = net.depth * 4 * local * net.dim * BF16 * leave
     out_dim = (
-        preset.audio_codec.bins if branch == "audio" else preset.video_codec.channels * net.patch**2
+        preset.audio_codec.channels
+        if branch == "audio"
+        else preset.video_codec.channels * net.patch**2
     )
     return attention + local * out_dim * BF16 * (ulysses - 1)
 

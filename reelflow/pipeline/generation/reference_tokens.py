@@ -36,7 +36,7 @@ def token_dims(preset: Preset) -> TokenDims:
     return TokenDims(
         appearance=channels * preset.spatial.patch**2,
         motion=channels * MOTION_GRID**2,
-        sound=preset.audio_codec.bins,
+        sound=preset.audio_codec.channels,
     )
 
 

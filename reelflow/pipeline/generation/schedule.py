@@ -135,7 +135,7 @@ def latent_shapes(plan: Plan, preset: Preset) -> tuple[tuple[int, ...], tuple[in
     video = preset.video_codec.latent_shape(plan.num_frames, plan.height, plan.width)
     audio = (
         AudioCodec(preset.audio_codec).latent_frames(plan.num_samples),
-        preset.audio_codec.bins,
+        preset.audio_codec.channels,
     )
     return video, audio
 

@@ -85,14 +85,14 @@ def temporal_network(preset: Preset) -> TemporalRayFlow:
     return TemporalRayFlow(
         preset.temporal,
         preset.video_codec.channels,
-        preset.audio_codec.bins,
+        preset.audio_codec.channels,
         dims.appearance,
         dims.motion,
     )
 
 
 def audio_network(preset: Preset) -> AudioFlow:
-    return AudioFlow(preset.audio, preset.audio_codec.bins, preset.video_codec.channels)
+    return AudioFlow(preset.audio, preset.audio_codec.channels, preset.video_codec.channels)
 
 
 def video_codec(preset: Preset, checkpoint: Path | None, seed: int = 3) -> VideoCodec:

@@ -104,6 +104,7 @@ PRESETS: dict[str, Preset] = {
         spatial=NetworkConfig(dim=128, depth=3, heads=4),
         temporal=NetworkConfig(dim=128, depth=3, heads=4),
         audio=NetworkConfig(dim=128, depth=3, heads=4),
+        audio_codec=AudioCodecConfig(high_bands=8),  # 2-8 kHz noise-filled in 750 Hz bands
     ),
     # Production presets: instantiated on the meta device for parameter/FLOP counts, and on GPUs.
     "720p": Preset(

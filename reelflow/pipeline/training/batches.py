@@ -135,6 +135,8 @@ def clip_batch(
         "pooled": torch.stack(token_pooled),
     }
     sound |= _refs(examples, dropped, "sound")
+    # a cache built before the latent gained channels holds narrower sound tokens: no high band
+    sound["sound"] = F.pad(sound["sound"], (0, codec.config.channels - sound["sound"].shape[-1]))
     return ClipBatch(
         video=torch.stack(videos),
         audio=torch.stack(audios),

@@ -119,9 +119,13 @@ class Trainer:
         self.loaded = self.cache.shards()
         self.pool: list[Example] = self.cache.load(self.loaded)
         self.clip_weights = self._clip_weights(self.loaded)
-        if self.audio_bin_scale is None:
+        known = self.audio_bin_scale
+        if known is None or len(known) < self.preset.audio_codec.channels:
             waves = [e.audio.float() for e in self.pool[: config.audio_fit]]
-            self.audio_bin_scale = fit_bin_scale(self.preset.audio_codec, waves)
+            fitted = fit_bin_scale(self.preset.audio_codec, waves)
+            if known is not None:  # a widened latent: the channels trained on keep their scale
+                fitted[: len(known)] = known
+            self.audio_bin_scale = fitted
         self.audio_codec = AudioCodec(self.preset.audio_codec, self.audio_bin_scale)
 
     def _grow_pool(self) -> None:

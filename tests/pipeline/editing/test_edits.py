@@ -124,7 +124,7 @@ def test_an_uploaded_mp4_is_encoded_and_kept_outside_the_span(local_stages, tiny
     seconds = probe_upload(result.mp4, limits_for(tiny), 60.0)
     assert seconds == pytest.approx(2.0)
     xv, xa = asyncio.run(local_stages.encode_source(result.mp4, 8, 64, 64, 16000))
-    assert xv.shape == (16, 8, 16, 16) and xa.shape == (101, tiny.audio_codec.bins)
+    assert xv.shape == (16, 8, 16, 16) and xa.shape == (101, tiny.audio_codec.channels)
     upload = SourceLatents(upload_meta(seconds, tiny, "a ball"), xv, xa)
     out = edit(local_stages, tiny, upload, EditSpec("retake", start_s=1.0), "a blue cube")
     assert torch.equal(out.latents[0][:8], xv[:8]) and not torch.equal(out.latents[0][8:], xv[8:])

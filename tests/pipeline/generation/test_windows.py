@@ -52,7 +52,7 @@ def test_long_clips_run_windowed_and_short_ones_in_one_pass(local_stages, tiny):
         frames = plan.num_frames
         assert len(window_starts(frames, tiny.temporal_window, 0)) == windows
         xv = torch.randn(frames, tiny.video_codec.channels, 16, 16).half()
-        xa = torch.randn(round(plan.num_samples / 320) + 1, tiny.audio_codec.bins).half()
+        xa = torch.randn(round(plan.num_samples / 320) + 1, tiny.audio_codec.channels).half()
         keyframes = torch.randn(len(plan.shots), tiny.video_codec.channels, 16, 16).half()
         for phase in (0, 1):
             v = local_stages.temporal.velocity(xv, xa, 0.5, cond, keyframes, 2.0, phase)

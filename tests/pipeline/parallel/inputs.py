@@ -12,7 +12,7 @@ from reelflow.pipeline.parallel.ranks import build_network
 
 PRESET = get_preset("tiny")
 C = PRESET.video_codec.channels
-CA = PRESET.audio_codec.bins
+CA = PRESET.audio_codec.channels
 DT = PRESET.spatial.text_dim
 L = 6
 

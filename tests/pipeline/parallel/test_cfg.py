@@ -50,7 +50,7 @@ def test_cfg_parallel_stage_velocities_equal_one_process(cfg_stages, tiny):
     audio_tokens = plan.num_samples // tiny.audio_codec.hop + 1
     xv = torch.randn(frames, tiny.video_codec.channels, 16, 16, generator=g).half()
     keyframes = torch.randn(cond.num_shots, tiny.video_codec.channels, 16, 16, generator=g)
-    xa = torch.randn(audio_tokens, tiny.audio_codec.bins, generator=g).half()
+    xa = torch.randn(audio_tokens, tiny.audio_codec.channels, generator=g).half()
     temporal = _both(
         cfg_stages.temporal,
         lambda: cfg_stages.temporal.velocity(xv, xa, 0.7, cond, keyframes.half(), 4.0, 1),

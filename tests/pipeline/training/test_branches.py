@@ -52,7 +52,7 @@ def test_a_run_resumes_its_step_and_weights_and_exports_ema(trained, tiny):
 def test_the_audio_latent_scale_is_fitted_kept_and_read_by_the_muxer(trained, tiny):
     trainer, _, run = trained
     scale = trainer.audio_bin_scale
-    assert scale.shape == (tiny.audio_codec.bins,) and bool((scale > 0).all())
+    assert scale.shape == (tiny.audio_codec.channels,) and bool((scale > 0).all())
     assert float(scale.max() / scale.min()) > 2  # fitted per bin, not one constant
     assert torch.equal(Trainer(TrainConfig(**SMALL), run, codec=None).audio_bin_scale, scale)
     muxer = MuxerStage(tiny, run / "weights.safetensors")
