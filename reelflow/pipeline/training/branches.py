@@ -1,8 +1,9 @@
 """Rectified-flow training of the three branches on the synthetic world (resumable, EMA).
 
 Each iteration takes one DiT step on single frames (keyframes half the time) and one joint step
-in which RayFlow and the audio branch see each other's latents at the same noise level, as in
-sampling. Loss: || v(x_t, t) - (noise - x0) ||^2 with t logit-normal (SD3, Esser et al. 2024).
+in which RayFlow and the audio branch see each other's latents, at the same noise level as in
+sampling or (half the windows) with the audio less noisy. Loss: || v(x_t, t) - (noise - x0) ||^2
+with t logit-normal (SD3, Esser et al. 2024).
 
 A run may train a subset of the branches (`TrainConfig.branches`): the DiT on one core and the
 joint pair on the other, as two runs, doubles the steps two cores give. Each net has its own
@@ -60,6 +61,10 @@ class TrainConfig:
     # Clip windows of a speaking face are drawn this many times as often as others: they are
     # 10% of the world's clips and the mouth a few pixels, too little for lip sync to be learned.
     speech_weight: float = 4.0
+    # Share of clip windows whose audio is noised less than their video (t_audio = t u, u
+    # uniform): with both always at one level, RayFlow never had to read a mouth off the sound
+    # (lip sync stayed at 0.2); sampling still runs both at one level.
+    audio_ahead: float = 0.5
     checkpoint_minutes: float = 5.0
     threads: int = 2
 
@@ -70,6 +75,8 @@ class TrainConfig:
             raise ValueError("dropout must be in [0, 1) and ema in (0, 1)")
         if self.speech_weight <= 0 or self.lr <= 0:
             raise ValueError("speech_weight and lr must be > 0")
+        if not 0.0 <= self.audio_ahead <= 1.0:
+            raise ValueError(f"audio_ahead must be in [0, 1], got {self.audio_ahead}")
         if not self.branches or not set(self.branches) <= set(BRANCHES):
             raise ValueError(f"branches must be a non-empty subset of {BRANCHES}")
 
@@ -206,7 +213,8 @@ class Trainer:
         return F.mse_loss(self.nets["spatial"](x=xt, t=t, **frames.inputs), noise - frames.x0)
 
     def _joint_losses(self) -> dict[str, torch.Tensor]:
-        """RayFlow and the audio branch on the same clip windows at the same noise level."""
+        """RayFlow and the audio branch on the same clip windows, at one noise level or with the
+        audio ahead (TrainConfig.audio_ahead)."""
         config, g = self.config, self.generator
         clips = clip_batch(
             self._sample(config.clip_batch, self.clip_weights),
@@ -217,11 +225,14 @@ class Trainer:
             config.fps,
             self.preset.sample_rate,
         )
-        t = logit_normal(clips.video.shape[0], g)
+        batch = clips.video.shape[0]
+        t = logit_normal(batch, g)
+        ahead = torch.rand(batch, generator=g) < config.audio_ahead
+        t_audio = torch.where(ahead, t * torch.rand(batch, generator=g), t)
         noise_v = torch.randn(clips.video.shape, generator=g)
         noise_a = torch.randn(clips.audio.shape, generator=g)
         xv = interpolate(clips.video, noise_v, t[:, None, None, None, None])
-        xa = interpolate(clips.audio, noise_a, t[:, None, None])
+        xa = interpolate(clips.audio, noise_a, t_audio[:, None, None])
         losses = {}
         if "temporal" in config.branches:
             velocity = self.nets["temporal"](
@@ -235,7 +246,7 @@ class Trainer:
             losses["temporal"] = F.mse_loss(velocity, noise_v - clips.video)
         if "audio" in config.branches:
             velocity = self.nets["audio"](
-                x=xa, video=xv, frame_of_token=clips.frame_of_token, t=t, **clips.sound
+                x=xa, video=xv, frame_of_token=clips.frame_of_token, t=t_audio, **clips.sound
             )
             losses["audio"] = F.mse_loss(velocity, noise_a - clips.audio)
         return losses

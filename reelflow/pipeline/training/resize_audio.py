@@ -64,10 +64,11 @@ def resize_checkpoint(path: Path, channels: int) -> None:
         if key in tensors:
             tensors[key] = resize(tensors[key], axis, channels)
     if "audio_codec.bin_scale" in tensors:
-        # per channel; a new channel's scale is moot while the nets write zero there, and the
-        # next training run exports one fitted on its data
+        # per channel. The widened nets' zero velocity leaves a new channel at the sampler's
+        # initial noise, so it decodes silent only at a vanishing scale, until a training run
+        # exports one fitted on its data.
         scale = tensors["audio_codec.bin_scale"][:channels]
-        tensors["audio_codec.bin_scale"] = F.pad(scale, [0, channels - len(scale)], value=1.0)
+        tensors["audio_codec.bin_scale"] = F.pad(scale, [0, channels - len(scale)], value=1e-6)
     save_file(tensors, str(path))
 
 

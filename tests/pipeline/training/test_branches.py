@@ -69,6 +69,10 @@ def test_config_rejects_nonsense():
         TrainConfig(branches=("spatial", "lips"))
     with pytest.raises(ValueError, match="speech_weight"):
         TrainConfig(speech_weight=0.0)
+    with pytest.raises(ValueError, match="lr"):
+        TrainConfig(lr=0.0)
+    with pytest.raises(ValueError, match="audio_ahead"):
+        TrainConfig(audio_ahead=1.5)
 
 
 def test_a_run_of_one_branch_trains_only_it_and_exports_only_it(tmp_path, tiny):
