@@ -91,9 +91,10 @@ def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch
 class Block(nn.Module):
     """adaLN-Zero block: self-attention, optional cross-attention, MLP.
 
-    x (B, N, dim); cond (B, G, dim) modulates every token: G = 1 for all alike, or G groups of
-    N / G consecutive tokens (a frame's tokens in a sequence of frames; per-token conditioning
-    lets frames of different shots carry different text in one sequence); context (B, L, ctx).
+    x (B, N, dim); cond (B / R, G, dim) modulates every token: each cond row serves R
+    consecutive rows of x, and G = 1 for all tokens alike or G groups of N / G consecutive
+    tokens (a frame's tokens in a sequence of frames: per-frame conditioning lets frames of
+    different shots carry different text in one sequence); context (B, L, ctx).
     """
 
     def __init__(self, dim: int, heads: int, context_dim: int | None = None, mlp_ratio: int = 4):
@@ -119,17 +120,20 @@ class Block(nn.Module):
         context: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        shift1, scale1, gate1, shift2, scale2, gate2 = self.modulation(cond, x.shape[1])
+        shift1, scale1, gate1, shift2, scale2, gate2 = self.modulation(cond, x.shape)
         x = x + gate1 * self.attn(modulate(self.norm1(x), shift1, scale1))
         if self.cross is not None and context is not None:
             x = x + self.cross(self.norm_cross(x), context, mask)
         return x + gate2 * self.mlp(modulate(self.norm2(x), shift2, scale2))
 
-    def modulation(self, cond: torch.Tensor, length: int) -> tuple[torch.Tensor, ...]:
-        """The six adaLN chunks for `length` tokens, regressed once per group of tokens."""
+    def modulation(self, cond: torch.Tensor, shape: torch.Size) -> tuple[torch.Tensor, ...]:
+        """The six adaLN chunks for x of `shape`, regressed once per distinct cond row (the
+        regression on every token cost as much as the MLP)."""
         out = self.ada(cond)
-        if out.shape[1] not in (1, length):
-            out = out.repeat_interleave(length // out.shape[1], dim=1)
+        if out.shape[1] not in (1, shape[1]):
+            out = out.repeat_interleave(shape[1] // out.shape[1], dim=1)
+        if out.shape[0] != shape[0]:
+            out = out.repeat_interleave(shape[0] // out.shape[0], dim=0)
         return out.chunk(6, dim=-1)
 
 

@@ -78,7 +78,6 @@ class TemporalRayFlow(nn.Module):
         Returns the velocity (B, T, C, h, w)."""
         p, d = self.config.patch, self.config.dim
         b, frames, _, h, w = x.shape
-        n = (h // p) * (w // p)
         tokens = rearrange(
             torch.cat([x, keyframes], dim=2), "b t c (h p) (w q) -> b t (h w) (c p q)", p=p, q=p
         )
@@ -89,7 +88,6 @@ class TemporalRayFlow(nn.Module):
         tokens = tokens + sound[:, :, None, :]
         cond = self.time(t)[:, None, :] + self.pooled(pooled)  # (B, T, d)
         cond_space = rearrange(cond, "b t d -> (b t) 1 d")
-        cond_time = cond[:, None].expand(b, n, frames, d).reshape(b * n, frames, d)
         text = rearrange(text, "b t l e -> (b t) l e")
         text_mask = rearrange(text_mask, "b t l -> (b t) l")
         refs = {
@@ -107,7 +105,7 @@ class TemporalRayFlow(nn.Module):
             tokens = rearrange(tokens, "b t n d -> (b t) n d")
             tokens = space(tokens, cond_space, text, text_mask)
             tokens = rearrange(tokens, "(b t) n d -> (b n) t d", b=b)
-            tokens = time(tokens, cond_time)
+            tokens = time(tokens, cond)  # a cond row per frame serves all N positions
             tokens = rearrange(tokens, "(b n) t d -> b (t n) d", b=b)
             tokens = everywhere(tokens, cond)  # one cond per frame
             tokens = rearrange(tokens, "b (t n) d -> b t n d", t=frames)

@@ -97,7 +97,6 @@ def temporal_forward(
     tokens = tokens + sound[:, :, None, :]
     cond = model.time(t)[:, None, :] + model.pooled(shard.take(pooled, 1))  # (B, t, d)
     cond_space = rearrange(cond, "b t d -> (b t) 1 d")
-    cond_time = cond[:, None].expand(b, n, local, d).reshape(b * n, local, d)
     text = rearrange(shard.take(text, 1), "b t l e -> (b t) l e")
     text_mask = rearrange(shard.take(text_mask, 1), "b t l -> (b t) l")
     refs = {
@@ -119,7 +118,7 @@ def temporal_forward(
         tokens = rearrange(tokens, "b t n d -> (b t) n d")
         tokens = space(tokens, cond_space, text, text_mask)  # within a frame: rank-local
         tokens = rearrange(tokens, "(b t) n d -> (b n) t d", b=b)
-        tokens = block(time, tokens, cond_time, group, keys)  # across frames: Ulysses
+        tokens = block(time, tokens, cond, group, keys)  # across frames: Ulysses
         tokens = rearrange(tokens, "(b n) t d -> b (t n) d", b=b)
         tokens = block(everywhere, tokens, cond, group, keys_all)  # the window: Ulysses
         tokens = rearrange(tokens, "b (t n) d -> b t n d", t=local)

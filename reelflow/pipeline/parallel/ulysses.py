@@ -47,7 +47,7 @@ def block(
     group None (one rank) is the block itself."""
     if group is None:
         return module(x, cond, context, mask)
-    shift1, scale1, gate1, shift2, scale2, gate2 = module.modulation(cond, x.shape[1])
+    shift1, scale1, gate1, shift2, scale2, gate2 = module.modulation(cond, x.shape)
     h = modulate(module.norm1(x), shift1, scale1)
     x = x + gate1 * self_attention(module.attn, h, group, key_mask)
     if module.cross is not None and context is not None:
