@@ -19,6 +19,7 @@ import torch
 from bench.common import BenchConfig, Report, Table
 from bench.flops import LiveBytes, forward_flops
 from reelflow.pipeline.generation.stages import audio_network, spatial_network, temporal_network
+from reelflow.pipeline.generation.windows import window_starts
 from reelflow.pipeline.model.presets import Preset, get_preset
 from reelflow.pipeline.model.video_autoencoder import VideoCodec
 
@@ -34,43 +35,56 @@ ANCHORS = (
 )
 
 
-def _inputs(preset: Preset, batch: int = 2) -> dict[str, dict[str, torch.Tensor]]:
-    frames = round(SECONDS * preset.fps)
+def clip_lengths(preset: Preset) -> tuple[int, int]:
+    """(video frames, audio latent frames) of a SECONDS clip."""
     samples = round(SECONDS * preset.sample_rate)
-    audio_tokens = -(-samples // preset.audio_codec.hop) + 1
+    return round(SECONDS * preset.fps), -(-samples // preset.audio_codec.hop) + 1
+
+
+def windows_per_step(total: int, size: int) -> float:
+    """Windows a branch runs over a clip per step, averaged over the two alternating tilings."""
+    return sum(len(window_starts(total, size, phase)) for phase in (0, 1)) / 2
+
+
+def _inputs(preset: Preset, batch: int = 2) -> dict[str, dict[str, torch.Tensor]]:
+    """One forward's inputs per branch: a window of the clip for the temporal and audio
+    branches (stages run them window by window), every frame for the refinement."""
+    clip_frames, clip_tokens = clip_lengths(preset)
+    frames = min(clip_frames, preset.temporal_window or clip_frames)
+    audio_tokens = min(clip_tokens, preset.audio_window or clip_tokens)
+    heard = max(1, round(audio_tokens * preset.audio_codec.hop / preset.sample_rate * preset.fps))
     c, p = preset.video_codec.channels, preset.video_codec.patch
     h, w = preset.height // p, preset.width // p
     bins, dt = preset.audio_codec.channels, preset.spatial.text_dim
     video = torch.empty(batch, frames, c, h, w)
     audio = torch.empty(batch, audio_tokens, bins)
     t = torch.empty(batch)
-    frame_of_token = (torch.arange(audio_tokens) * frames // audio_tokens).long()
     return {
         "temporal": {
             "x": video,
             "keyframes": video,
-            "audio": audio,
+            "audio": torch.empty(batch, audio_tokens, bins),
             "audio_to_frame": torch.empty(frames, audio_tokens),
             "t": t,
             "text": torch.empty(batch, frames, TEXT_TOKENS, dt),
             "text_mask": torch.empty(batch, frames, TEXT_TOKENS, dtype=torch.bool),
             "pooled": torch.empty(batch, frames, dt),
         },
-        "audio": {
+        "audio": {  # the audio window watches the frames it plays under
             "x": audio,
-            "video": video,
-            "frame_of_token": frame_of_token,
+            "video": torch.empty(batch, heard, c, h, w),
+            "frame_of_token": (torch.arange(audio_tokens) * heard // audio_tokens).long(),
             "t": t,
             "text": torch.empty(batch, TEXT_TOKENS, dt),
             "text_mask": torch.empty(batch, TEXT_TOKENS, dtype=torch.bool),
             "pooled": torch.empty(batch, audio_tokens, dt),
         },
         "spatial": {  # refinement: every frame at once, as SpatialStage.velocity runs it
-            "x": torch.empty(batch * frames, c, h, w),
-            "t": torch.empty(batch * frames),
-            "text": torch.empty(batch * frames, TEXT_TOKENS, dt),
-            "text_mask": torch.empty(batch * frames, TEXT_TOKENS, dtype=torch.bool),
-            "pooled": torch.empty(batch * frames, dt),
+            "x": torch.empty(batch * clip_frames, c, h, w),
+            "t": torch.empty(batch * clip_frames),
+            "text": torch.empty(batch * clip_frames, TEXT_TOKENS, dt),
+            "text_mask": torch.empty(batch * clip_frames, TEXT_TOKENS, dtype=torch.bool),
+            "pooled": torch.empty(batch * clip_frames, dt),
         },
     }
 
@@ -84,6 +98,12 @@ def paper(preset: Preset) -> dict[str, dict[str, float]]:
             "spatial": spatial_network(preset),
         }
         inputs = _inputs(preset)
+        clip_frames, clip_tokens = clip_lengths(preset)
+        repeats = {
+            "temporal": windows_per_step(clip_frames, preset.temporal_window),
+            "audio": windows_per_step(clip_tokens, preset.audio_window),
+            "spatial": 1.0,
+        }
         for name, net in networks.items():
             kwargs = inputs[name]
             with torch.inference_mode():
@@ -92,8 +112,9 @@ def paper(preset: Preset) -> dict[str, dict[str, float]]:
                     net(**kwargs)
             out[name] = {
                 "params": sum(p.numel() for p in net.parameters()),
-                "flops_per_step": flops,
-                "activation_bytes_bf16": live.peak / 2,
+                "flops_per_step": flops * repeats[name],  # every window of the clip
+                "windows_per_step": repeats[name],
+                "activation_bytes_bf16": live.peak / 2,  # one window's
                 "input_bytes_bf16": sum(v.numel() * 2 for v in kwargs.values()),
             }
         out["decode"] = _decode_figures(preset)
@@ -143,7 +164,8 @@ def run(config: BenchConfig) -> Report:
         joint = figures["temporal"]["flops_per_step"] + figures["audio"]["flops_per_step"]
         refine = figures["spatial"]["flops_per_step"]
         decode = figures["decode"]["flops_per_step"]
-        total = steps * joint + round(steps * 0.3) * refine + decode  # refine while t < 0.3
+        refined = round(steps * preset.sampler.refine_below)  # steps with t < refine_below
+        total = steps * joint + refined * refine + decode
         data[name]["decode_share"] = decode / total
         seconds = total / (H100_BF16_DENSE * ASSUMED_MFU)
         data[name]["clip_flops_20_steps"] = total
@@ -166,7 +188,10 @@ def run(config: BenchConfig) -> Report:
                 ("preset", "branch", "params", "FLOPs per step", "peak activations (bf16)"),
                 tuple(rows),
                 (
-                    "Spatial = refinement velocity of every frame (runs while t < 0.3). "
+                    "Temporal and audio: every window of the clip per step (the stages run "
+                    "them over the windows they were trained on); peak activations are one "
+                    "window's. Spatial = refinement velocity of every frame (runs while "
+                    f"t < {get_preset('720p').sampler.refine_below:g}). "
                     f"Computed in {meta_s:.0f} s; no GPU was lent to this session, so no real "
                     "bf16 step was measured.",
                 ),
