@@ -38,10 +38,13 @@ class LatentEdit:
         return next(i for i, t in enumerate(times) if t <= self.start_t + 1e-9)
 
     def start(
-        self, video_noise: torch.Tensor, audio_noise: torch.Tensor, t: float
+        self, video_noise: torch.Tensor, audio_noise: torch.Tensor, t: float, t_audio: float
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The latents at noise level t: the source on its path (pure noise at t = 1)."""
-        return interpolate(self.video, video_noise, t), interpolate(self.audio, audio_noise, t)
+        """The latents at noise levels t (video) and t_audio: the source on its path (pure
+        noise at 1)."""
+        return interpolate(self.video, video_noise, t), interpolate(
+            self.audio, audio_noise, t_audio
+        )
 
     def replace(
         self,
@@ -50,10 +53,11 @@ class LatentEdit:
         video_noise: torch.Tensor,
         audio_noise: torch.Tensor,
         t: float,
+        t_audio: float,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         return (
             _blend(xv, interpolate(self.video, video_noise, t), self.video_mask),
-            _blend(xa, interpolate(self.audio, audio_noise, t), self.audio_mask),
+            _blend(xa, interpolate(self.audio, audio_noise, t_audio), self.audio_mask),
         )
 
     def keyframes(self, keyframes: torch.Tensor) -> torch.Tensor:

@@ -87,6 +87,7 @@ def sampler_options(request: GenerationRequest, preset: Preset) -> GenerationOpt
         shift=defaults.shift,
         refine_below=defaults.refine_below,
         refine_weight=defaults.refine_weight,
+        audio_lead=defaults.audio_lead,
         cache_threshold=check_cache_threshold(request.cache_threshold),
     )
 

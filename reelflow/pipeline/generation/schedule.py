@@ -33,6 +33,7 @@ class GenerationOptions:
     shift: float
     refine_below: float  # spatial refinement runs while t < refine_below (0 turns it off)
     refine_weight: float
+    audio_lead: float = 1.0  # the audio's timesteps are t ** audio_lead (SamplerDefaults)
     # Step caching (opt-in, approximate): reuse the previous step's velocities while the
     # latents moved less than this relative L1 distance since they were last computed.
     cache_threshold: float = 0.0
@@ -44,6 +45,11 @@ class GenerationOptions:
             raise ValueError(f"guidance must be >= 1, got {self.guidance}")
         if self.cache_threshold < 0.0:
             raise ValueError(f"cache_threshold must be >= 0, got {self.cache_threshold}")
+        if self.audio_lead < 1.0:
+            raise ValueError(f"audio_lead must be >= 1, got {self.audio_lead}")
+
+    def audio_times(self, times: list[float]) -> list[float]:
+        return [t**self.audio_lead for t in times]
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,7 @@ async def _velocities(
     xv: torch.Tensor,
     xa: torch.Tensor,
     t: float,
+    t_audio: float,
     cond: Conditioning,
     keyframes: torch.Tensor,
     options: GenerationOptions,
@@ -209,7 +216,7 @@ async def _velocities(
         clock.timed(
             "temporal", stages.temporal_velocity(wire_v, wire_a, t, cond, keyframes, g, phase)
         ),
-        clock.timed("audio", stages.audio_velocity(wire_a, wire_v, t, cond, g, phase)),
+        clock.timed("audio", stages.audio_velocity(wire_a, wire_v, t_audio, cond, g, phase)),
     ]
     if refine:
         branches.append(clock.timed("spatial", stages.spatial_velocity(wire_v, t, cond, g)))
@@ -267,11 +274,12 @@ async def generate(
     audio_noise = to_wire(seeded_noise(audio_shape, options.seed, AUDIO_NOISE_STREAM)).float()
     pins = pinned_frames(cond, plan.num_frames)
     times = timesteps(options.steps, options.shift)
+    audio_times = options.audio_times(times)
     begin = 0 if edit is None else edit.first_step(times)  # a remix starts at t = strength
     if resume is None and edit is None:
         xv, xa = video_noise.clone(), audio_noise.clone()
     elif resume is None:
-        xv, xa = edit.start(video_noise, audio_noise, times[begin])
+        xv, xa = edit.start(video_noise, audio_noise, times[begin], audio_times[begin])
     else:
         xv, xa = resume.xv.float().clone(), resume.xa.float().clone()
     first = max(begin, 0 if resume is None else resume.step)
@@ -282,8 +290,9 @@ async def generate(
         refine = t < options.refine_below and options.refine_weight > 0
         velocities = cache.lookup(step, options.steps, xv, xa, refine)
         if velocities is None:
+            t_audio = audio_times[step]
             velocities = await _velocities(
-                stages, clock, xv, xa, t, cond, keyframes, options, step, refine
+                stages, clock, xv, xa, t, t_audio, cond, keyframes, options, step, refine
             )
             cache.store(xv, xa, *velocities, refine)
         vv, va = velocities
@@ -291,9 +300,10 @@ async def generate(
             x0 = to_wire(preview_frames(x0_estimate(xv, vv, t)))
             jpeg = await clock.timed("preview", stages.preview(x0))
             await on_preview(Preview(step + 1, options.steps, jpeg, x0.shape[0]))
-        xv, xa = euler_step(xv, vv, t, t_next), euler_step(xa, va, t, t_next)
+        xv = euler_step(xv, vv, t, t_next)
+        xa = euler_step(xa, va, audio_times[step], audio_times[step + 1])
         if edit is not None:  # replacement sampling keeps the source where it is kept
-            xv, xa = edit.replace(xv, xa, video_noise, audio_noise, t_next)
+            xv, xa = edit.replace(xv, xa, video_noise, audio_noise, t_next, audio_times[step + 1])
         for frame, latent in pins.items():  # replacement sampling keeps pinned frames on path
             xv[frame] = interpolate(latent, video_noise[frame], t_next)
         clock.report("denoising", step + 1, options.steps)

@@ -75,3 +75,38 @@ def test_bad_requests_name_the_field(tiny, request_, field):
         prepare(request_, tiny)
     assert caught.value.field == field
     assert caught.value.message
+
+
+class TimesSeen:
+    """The real local stages, noting the noise level each branch is asked to denoise at."""
+
+    def __init__(self, stages):
+        self.stages, self.video, self.audio = stages, [], []
+
+    def __getattr__(self, name):
+        return getattr(self.stages, name)
+
+    async def temporal_velocity(self, xv, xa, t, *args):
+        self.video.append(t)
+        return await self.stages.temporal_velocity(xv, xa, t, *args)
+
+    async def audio_velocity(self, xa, xv, t, *args):
+        self.audio.append(t)
+        return await self.stages.audio_velocity(xa, xv, t, *args)
+
+
+def test_audio_lead_denoises_the_sound_ahead_of_the_picture(local_stages, tiny):
+    prepared = prepare(GenerationRequest(PROMPT, seed=2, steps=4), tiny)
+    results, seen = [], []
+    for lead in (1.0, 2.0):
+        stages = TimesSeen(local_stages)
+        options = replace(prepared.options, audio_lead=lead)
+        results.append(asyncio.run(generate(prepared.plan, options, stages, tiny)))
+        seen.append(stages)
+    assert seen[0].audio == seen[0].video == [1.0, 0.75, 0.5, 0.25]
+    assert seen[1].video == seen[0].video
+    assert seen[1].audio == [1.0, 0.5625, 0.25, 0.0625]  # t ** 2: cleaner at every step
+    # the same noise and the same last time (t = 0), reached on another path
+    assert not np.array_equal(results[0].latents[1], results[1].latents[1])
+    with pytest.raises(ValueError, match="audio_lead"):
+        replace(prepared.options, audio_lead=0.5)
