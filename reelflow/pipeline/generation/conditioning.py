@@ -60,6 +60,18 @@ class Conditioning:
         return inputs
 
 
+def clip_position(frames: torch.Tensor, num_frames: int) -> torch.Tensor:
+    """Where frames sit in a clip of num_frames: 0 for the first, 1 for the last (the DiT's
+    `position` input)."""
+    return frames.float() / max(1, num_frames - 1)
+
+
+def shot_starts(shot_of_frame: torch.Tensor) -> torch.Tensor:
+    """(S,) the first frame of each shot."""
+    changes = torch.nonzero(shot_of_frame[1:] != shot_of_frame[:-1]).flatten() + 1
+    return torch.cat([torch.zeros(1, dtype=torch.long), changes])
+
+
 def pad_tokens(x: torch.Tensor, length: int, axis: int) -> torch.Tensor:
     """Tokens (..., L, D) padded along axis -2, or a mask (..., L) along axis -1, to `length`:
     zeros for tokens, False for a mask."""

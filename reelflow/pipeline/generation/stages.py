@@ -19,8 +19,10 @@ from reelflow.pipeline.editing.source import decode_upload
 from reelflow.pipeline.generation.conditioning import (
     Conditioning,
     audio_to_frame_weights,
+    clip_position,
     frame_of_audio_token,
     pad_tokens,
+    shot_starts,
 )
 from reelflow.pipeline.generation.mux import encode_mp4
 from reelflow.pipeline.generation.reference_tokens import encode_references, token_dims
@@ -178,13 +180,21 @@ class SpatialStage:
         self.trained = load_weights(self.model, checkpoint, "spatial.", seed)
 
     def _velocity(
-        self, x: torch.Tensor, t: float, cond: Conditioning, rows: torch.Tensor, scale: float
+        self,
+        x: torch.Tensor,
+        t: float,
+        cond: Conditioning,
+        rows: torch.Tensor,
+        frames: torch.Tensor,
+        scale: float,
     ) -> torch.Tensor:
+        """x's rows read the text of shots `rows` and are the clip's frames `frames`."""
         null = cond.unconditional()
+        position = clip_position(frames, cond.num_frames)
         return guided_velocity(
             self.model,
             scale,
-            shared={"x": x, "t": _batch_t(t, x.shape[0])},
+            shared={"x": x, "t": _batch_t(t, x.shape[0]), "position": position},
             cond=_text(cond, rows) | _refs(cond, ("appearance",), len(rows)),
             uncond=_text(null, rows) | _refs(null, ("appearance",), len(rows)),
         )
@@ -204,10 +214,11 @@ class SpatialStage:
         patch = self.preset.video_codec.patch
         shape = (cond.num_shots, self.preset.video_codec.channels, height // patch, width // patch)
         x = seeded_noise(shape, seed, KEYFRAME_NOISE_STREAM)
-        shots = torch.arange(cond.num_shots)
+        shots, starts = torch.arange(cond.num_shots), shot_starts(cond.shot_of_frame)
         times = timesteps(steps, shift)
         for t, t_next in itertools.pairwise(times):
-            x = euler_step(x, self._velocity(x, t, cond, shots, guidance), t, t_next)
+            v = self._velocity(x, t, cond, shots, starts, guidance)
+            x = euler_step(x, v, t, t_next)
         if cond.first_frame.numel():  # a first_frame reference is the first shot's keyframe
             x[0] = cond.first_frame.float()
         return to_wire(x)
@@ -217,7 +228,8 @@ class SpatialStage:
         self, xv: torch.Tensor, t: float, cond: Conditioning, guidance: float
     ) -> torch.Tensor:
         """Per-frame velocity (T, C, h, w), each frame reading its own shot's text."""
-        return to_wire(self._velocity(xv.float(), t, cond, cond.shot_of_frame, guidance))
+        frames = torch.arange(cond.num_frames)
+        return to_wire(self._velocity(xv.float(), t, cond, cond.shot_of_frame, frames, guidance))
 
 
 class TemporalStage:

@@ -32,12 +32,18 @@ def grid_positions(height: int, width: int, dim: int) -> torch.Tensor:
 
 
 class TimestepEmbedder(nn.Module):
-    """t in [0, 1] -> (B, dim), via sinusoidal features of 1000 t and an MLP (DiT)."""
+    """t in [0, 1] -> (B, dim), via sinusoidal features of 1000 t and an MLP (DiT).
 
-    def __init__(self, dim: int, freq_dim: int = 256):
+    `zero`: the output layer starts at zero, so an input added to trained networks changes
+    nothing until it is trained (training/add_blocks.py)."""
+
+    def __init__(self, dim: int, freq_dim: int = 256, zero: bool = False):
         super().__init__()
-        self.freq_dim = freq_dim
+        self.freq_dim, self.zero = freq_dim, zero
         self.mlp = nn.Sequential(nn.Linear(freq_dim, dim), nn.SiLU(), nn.Linear(dim, dim))
+        if zero:
+            nn.init.zeros_(self.mlp[2].weight)
+            nn.init.zeros_(self.mlp[2].bias)
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         return self.mlp(sinusoidal(t * 1000.0, self.freq_dim))

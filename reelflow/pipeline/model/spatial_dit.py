@@ -1,7 +1,9 @@
 """DiT spatial branch: a diffusion transformer over the latent of single frames.
 
 It attends within a frame only; it makes keyframes (one per shot) and, late in sampling,
-a per-frame velocity that refines how each frame looks.
+a per-frame velocity that refines how each frame looks. It is told where in its clip the frame
+sits: what a frame shows depends on it (a growing subject is small at the start and large at
+the end), and without it the keyframe of a "grows" shot was drawn at the clip's average size.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class SpatialDiT(nn.Module):
         p, d = config.patch, config.dim
         self.embed = nn.Linear(latent_channels * p * p, d)
         self.time = TimestepEmbedder(d)
+        self.position = TimestepEmbedder(d, zero=True)
         self.pooled = nn.Linear(config.text_dim, d)
         self.context = ReferenceContext(
             config.text_dim, {"appearance": appearance_dim or latent_channels * p * p}
@@ -48,15 +51,19 @@ class SpatialDiT(nn.Module):
         pooled: torch.Tensor,
         appearance: torch.Tensor | None = None,
         appearance_mask: torch.Tensor | None = None,
+        position: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """x (B, C, h, w), t (B,), text (B, L, Dt), text_mask (B, L), pooled (B, Dt);
-        appearance (B, Na, Da) reference-image tokens with appearance_mask (B, Na).
+        appearance (B, Na, Da) reference-image tokens with appearance_mask (B, Na);
+        position (B,) where each frame sits in its clip, 0 first to 1 last (None: 0).
         Returns the velocity (B, C, h, w)."""
         p = self.config.patch
         _, _, h, w = x.shape
         tokens = rearrange(x, "b c (h p) (w q) -> b (h w) (c p q)", p=p, q=p)
         tokens = self.embed(tokens) + grid_positions(h // p, w // p, self.config.dim)  # (B, N, d)
-        cond = (self.time(t) + self.pooled(pooled))[:, None, :]  # (B, 1, d)
+        cond = (self.time(t) + self.pooled(pooled) + self.position(_or_zero(position, t)))[
+            :, None, :
+        ]  # (B, 1, d)
         text, text_mask = self.context(
             text, text_mask, {"appearance": pair(appearance, appearance_mask)}
         )
@@ -64,3 +71,7 @@ class SpatialDiT(nn.Module):
             tokens = block(tokens, cond, text, text_mask)
         out = self.final(tokens, cond)  # (B, N, C p p)
         return rearrange(out, "b (h w) (c p q) -> b c (h p) (w q)", h=h // p, p=p, q=p)
+
+
+def _or_zero(position: torch.Tensor | None, t: torch.Tensor) -> torch.Tensor:
+    return torch.zeros_like(t) if position is None else position

@@ -43,6 +43,7 @@ def spatial_forward(
     pooled: torch.Tensor,
     appearance: torch.Tensor | None = None,
     appearance_mask: torch.Tensor | None = None,
+    position: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """SpatialDiT.forward, the tokens of each frame split over `group`."""
     p, d = model.config.patch, model.config.dim
@@ -51,7 +52,8 @@ def spatial_forward(
     shard = _shard(patches.shape[1], group)
     positions = shard.take(grid_positions(h // p, w // p, d), 0)  # (n, d)
     tokens = model.embed(shard.take(patches, 1)) + positions  # (B, n, d)
-    cond = (model.time(t) + model.pooled(pooled))[:, None, :]  # (B, 1, d)
+    position = torch.zeros_like(t) if position is None else position
+    cond = (model.time(t) + model.pooled(pooled) + model.position(position))[:, None, :]
     text, text_mask = model.context(
         text, text_mask, {"appearance": pair(appearance, appearance_mask)}
     )

@@ -8,7 +8,8 @@ moments, as AdamW starts any parameter. `python -m reelflow.pipeline.training.ad
 --state PATH --checkpoint PATH` converts in place.
 
 History: RayFlow gained a block per layer over every token of its window (`spacetime.`) at
-step 13,460 of the tiny joint run.
+step 13,460 of the tiny joint run, the DiT an input for where its frame sits in the clip
+(`position.`) at step 29,915 of the DiT run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from reelflow.pipeline.generation.stages import audio_network, spatial_network, temporal_network
-from reelflow.pipeline.model.layers import Block
+from reelflow.pipeline.model.layers import Block, TimestepEmbedder
 from reelflow.pipeline.model.presets import get_preset
 
 NETWORKS = {"spatial": spatial_network, "temporal": temporal_network, "audio": audio_network}
@@ -29,7 +30,8 @@ NETWORKS = {"spatial": spatial_network, "temporal": temporal_network, "audio": a
 
 def missing_tensors(net: nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The tensors of `net` (at its fresh init) that `state` lacks. Each must belong to a whole
-    missing block without cross-attention (whose output is not gated), i.e. an identity."""
+    missing module that starts as the identity: a block without cross-attention (whose output
+    is not gated), or an embedder of a new input whose output layer starts at zero."""
     fresh = net.state_dict()
     unknown = set(state) - set(fresh)
     if unknown:
@@ -38,8 +40,10 @@ def missing_tensors(net: nn.Module, state: dict[str, torch.Tensor]) -> dict[str,
     identities = [
         f"{prefix}."
         for prefix, module in net.named_modules()
-        if isinstance(module, Block)
-        and module.cross is None
+        if (
+            (isinstance(module, Block) and module.cross is None)
+            or (isinstance(module, TimestepEmbedder) and module.zero)
+        )
         and not any(name.startswith(f"{prefix}.") for name in state)
     ]
     for name in missing:

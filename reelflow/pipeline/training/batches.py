@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from reelflow.pipeline.generation.conditioning import (
     Conditioning,
     audio_to_frame_weights,
+    clip_position,
     frame_of_audio_token,
 )
 from reelflow.pipeline.model.audio_codec import AudioCodec
@@ -49,17 +50,18 @@ def _refs(examples: list[Example], dropped: list[bool], kind: str) -> dict[str, 
 @dataclass(frozen=True, eq=False)
 class FrameBatch:
     x0: torch.Tensor  # (B, C, h, w)
-    inputs: dict[str, torch.Tensor]  # text, text_mask, pooled, appearance(+mask)
+    inputs: dict[str, torch.Tensor]  # text, text_mask, pooled, position, appearance(+mask)
 
 
 def frame_batch(
     examples: list[Example], rng: np.random.Generator, dropout: float, keyframe_share: float = 0.5
 ) -> FrameBatch:
-    x0, texts, masks, pooled, dropped = [], [], [], [], []
+    x0, texts, masks, pooled, dropped, positions = [], [], [], [], [], []
     for example in examples:
         frame = int(rng.integers(example.video.shape[0]))
         if rng.random() < keyframe_share:
             frame = int(example.keyframe_of_frame[frame])
+        positions.append(clip_position(torch.tensor(frame), example.video.shape[0]))
         drop = bool(rng.random() < dropout)
         shot = example.cond.shot_of_frame[frame : frame + 1]
         tokens, mask, pool = _text(example.cond, shot, drop)
@@ -69,6 +71,7 @@ def frame_batch(
         pooled.append(pool[0])
         dropped.append(drop)
     inputs = {"text": _pad(texts), "text_mask": _pad(masks, False), "pooled": torch.stack(pooled)}
+    inputs["position"] = torch.stack(positions)
     return FrameBatch(torch.stack(x0), inputs | _refs(examples, dropped, "appearance"))
 
 

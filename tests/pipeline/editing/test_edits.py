@@ -17,6 +17,7 @@ from reelflow.pipeline.editing.prepare import generate_edit, prepare_edit, uploa
 from reelflow.pipeline.editing.source import SourceLatents, probe_upload
 from reelflow.pipeline.generation.request import GenerationRequest, limits_for, prepare
 from reelflow.pipeline.generation.schedule import generate
+from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.script.plan import ScriptError
 from tests.conftest import ffprobe
 from tests.pipeline.editing.edit_helpers import STEPS, edit, frames_and_audio, make_source
@@ -45,9 +46,14 @@ def test_outside_a_retake_the_source_is_kept_and_inside_it_changes(local_stages,
     assert outside.mean() < 2.0 and inside.mean() > 5 * outside.mean()
     margin = 2048  # an AAC frame plus an MDCT hop either side of each edge
     far = np.r_[0 : 8000 - margin, 24000 + margin : len(sound)]
+    codec = AudioCodec(tiny.audio_codec)
+    heard, heard_before = (codec.decode(x.float(), 32000).numpy() for x in (xa, src.xa))
+    untouched = far[far < 32000]  # AAC pads the decoded track
+    assert np.array_equal(heard[untouched], heard_before[untouched])  # before AAC: the same
+    # through AAC: its bit reservoir spreads some of a loud, noise-filled middle's change
     assert (
         np.abs(audio[far] - sound[far]).mean()
-        < 0.1 * np.abs(audio[9000:23000] - sound[9000:23000]).mean()
+        < 0.2 * np.abs(audio[9000:23000] - sound[9000:23000]).mean()
     )
 
 

@@ -65,3 +65,13 @@ def test_long_clips_run_windowed_and_short_ones_in_one_pass(local_stages, tiny):
                 v, local_stages.temporal.velocity(xv, xa, 0.5, cond, keyframes, 2.0, 0)
             )
             assert torch.equal(other, v)
+
+
+def test_shot_starts_and_clip_positions_of_a_three_shot_clip():
+    from reelflow.pipeline.generation.conditioning import clip_position, shot_starts
+
+    shot_of_frame = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2, 2])
+    assert shot_starts(shot_of_frame).tolist() == [0, 3, 5]
+    assert shot_starts(torch.zeros(4, dtype=torch.long)).tolist() == [0]
+    assert clip_position(torch.tensor([0, 3, 8]), 9).tolist() == [0.0, 0.375, 1.0]
+    assert clip_position(torch.tensor([0]), 1).tolist() == [0.0]  # a one-frame clip

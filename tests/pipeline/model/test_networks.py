@@ -102,6 +102,22 @@ def test_text_changes_the_spatial_output_and_masked_tokens_do_not():
         assert not torch.allclose(model(**other), base, atol=1e-3)
 
 
+def test_spatial_branch_reads_where_its_frame_sits_in_the_clip():
+    """A trained DiT draws a frame of a "grows" shot by its place in the clip; a fresh one (and
+    a trained one that gains the input) is unchanged by it until trained."""
+    inputs = spatial_inputs()
+    start, end = torch.zeros(3), torch.ones(3)
+    with torch.inference_mode():
+        model = build(SpatialDiT, C)
+        assert not torch.allclose(
+            model(**inputs, position=start), model(**inputs, position=end), atol=1e-3
+        )
+        assert torch.equal(model(**inputs), model(**inputs, position=start))  # None means 0
+        torch.nn.init.zeros_(model.position.mlp[2].weight)  # as a fresh embedder starts
+        torch.nn.init.zeros_(model.position.mlp[2].bias)
+        assert torch.equal(model(**inputs, position=start), model(**inputs, position=end))
+
+
 def test_audio_branch_sees_the_video_of_its_own_frame():
     model = build(AudioFlow, CA, C)
     inputs = audio_inputs()

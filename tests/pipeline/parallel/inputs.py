@@ -43,6 +43,7 @@ def spatial(batch=2, h=6, w=10):  # 3 x 5 = 15 tokens per frame
         pooled=torch.randn(batch, DT, generator=g),
         appearance=torch.randn(batch, 4, C * 4, generator=g),
         appearance_mask=torch.tensor([[True, True, True, False]]).expand(batch, 4),
+        position=torch.linspace(0.0, 1.0, batch),
     )
 
 

@@ -64,3 +64,22 @@ def test_adam_moments_follow_their_parameters_by_name():
     for index, moment in out["state"].items():
         assert names[index] == old_names[int(moment["exp_avg"].item())]
     torch.optim.AdamW(net.parameters()).load_state_dict(out)  # loads as a state of this net
+
+
+def test_an_added_zero_input_embedder_leaves_the_dit_unchanged():
+    from reelflow.pipeline.model.spatial_dit import SpatialDiT
+    from tests.pipeline.model.test_networks import spatial_inputs
+
+    old = SpatialDiT(CONFIG, C).eval()
+    seeded_init(old, 3)
+    state = {k: v for k, v in old.state_dict().items() if not k.startswith("position.")}
+    new = SpatialDiT(CONFIG, C).eval()
+    new.load_state_dict(completed(new, state))
+    inputs = spatial_inputs()
+    with torch.no_grad():
+        torch.nn.init.zeros_(old.position.mlp[2].weight)  # the old net had no such input
+        torch.nn.init.zeros_(old.position.mlp[2].bias)
+        before = old(**inputs)
+        after = new(**inputs, position=torch.tensor([0.0, 0.5, 1.0]))
+    assert before.abs().mean() > 1e-3
+    torch.testing.assert_close(after, before, rtol=0, atol=0)
