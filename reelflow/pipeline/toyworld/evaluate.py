@@ -55,6 +55,7 @@ class Scores:
     av_offset_ms: float | None  # audio onset minus visual contact, bounces only
     av_ok: bool | None
     lip_sync: float | None  # correlation of mouth opening with loudness, speech only
+    lip_sync_closeup: float | None  # the same over close-up frames (the target)
     reference_ok: bool | None  # None without references
     flicker: float
     speckle: float  # frame fidelity (measure_video.speckle); renders score below 1
@@ -196,10 +197,14 @@ def evaluate_arrays(
         if offsets:
             av_offset = 1000.0 * float(np.median(offsets))
         av_ok = av_offset is not None and abs(av_offset) <= 1000.0 / spec.fps
-    lip_sync = None
+    lip_sync = lip_sync_closeup = None
     if spec.action == "speak":
         sel = present & np.isfinite(m.mouth)
         lip_sync = _correlation(m.mouth[sel], a.frame_rms[sel]) if sel.sum() > 2 else 0.0
+        closeup = np.array([spec.shots[s].framing == "close-up" for s in shots])
+        if closeup.sum() > 2:  # a frame without a face counts as a shut mouth
+            mouth = np.where(sel, m.mouth, 0.0)[closeup]
+            lip_sync_closeup = _correlation(mouth, a.frame_rms[closeup])
     checks = []
     if spec.image_ref:
         checks.append(colour == spec.colour and shape == spec.subject)
@@ -232,6 +237,7 @@ def evaluate_arrays(
         av_offset_ms=av_offset,
         av_ok=av_ok,
         lip_sync=lip_sync,
+        lip_sync_closeup=lip_sync_closeup,
         reference_ok=all(checks) if checks else None,
         flicker=flicker(frames, spec),
         speckle=speckle(frames),
@@ -265,8 +271,10 @@ def summarise(scores: list[Scores]) -> dict[str, float | int | None]:
         out[f"{key.removesuffix('_ok')}_n"] = len(values)
     offsets = [abs(s.av_offset_ms) for s in scores if s.av_offset_ms is not None]
     out["av_abs_offset_ms"] = float(np.mean(offsets)) if offsets else None
-    lips = [s.lip_sync for s in scores if s.lip_sync is not None]
-    out["lip_sync"] = float(np.mean(lips)) if lips else None
+    for key in ("lip_sync", "lip_sync_closeup"):
+        lips = [getattr(s, key) for s in scores if getattr(s, key) is not None]
+        out[key] = float(np.mean(lips)) if lips else None
+        out[f"{key}_n"] = len(lips)
     out["flicker"] = float(np.mean([s.flicker for s in scores])) if scores else None
     out["speckle"] = float(np.mean([s.speckle for s in scores])) if scores else None
     return out

@@ -31,6 +31,30 @@ def test_ground_truth_lip_sync(clips, truth_scores) -> None:
     speaking = [s for c, s in zip(clips, truth_scores, strict=True) if c.spec.action == "speak"]
     assert speaking
     assert all(s.lip_sync is not None and s.lip_sync >= 0.8 for s in speaking)
+    assert all(s.lip_sync_closeup is None for s in speaking)  # no close-ups among these
+
+
+def test_ground_truth_lip_sync_on_close_ups() -> None:
+    """Renders of speaking close-ups score >= 0.8; the same clip with its first frame held
+    (a mouth that never moves) does not correlate."""
+    from reelflow.pipeline.generation.mux import encode_mp4
+    from reelflow.pipeline.toyworld.evaluate import evaluate_arrays, evaluate_mp4
+    from reelflow.pipeline.toyworld.sample import sample_spec
+    from reelflow.pipeline.toyworld.world import render_clip
+
+    rng, found = np.random.default_rng(3), []
+    while len(found) < 2:
+        spec = sample_spec(rng, fps=8)
+        if spec.action == "speak" and [shot.framing for shot in spec.shots] == ["close-up"]:
+            found.append(spec)  # one shot: a held frame then shows one unmoving mouth
+    for spec in found:
+        clip = render_clip(spec)
+        score = evaluate_mp4(encode_mp4(clip.frames, clip.audio, clip.fps, clip.sample_rate), spec)
+        assert score.lip_sync_closeup is not None and score.lip_sync_closeup >= 0.8, spec
+        still = evaluate_arrays(
+            np.repeat(clip.frames[:1], len(clip.frames), 0), clip.audio, clip.sample_rate, spec
+        )
+        assert still.lip_sync_closeup is not None and abs(still.lip_sync_closeup) < 0.3
 
 
 def test_noise_scores_near_chance(noise_scores) -> None:
@@ -40,7 +64,8 @@ def test_noise_scores_near_chance(noise_scores) -> None:
     for key in ("cuts", "pitch", "reference"):
         assert summary[key] <= 0.2, (key, summary)
     assert not summary["av"]
-    assert summary["lip_sync"] is None or summary["lip_sync"] < 0.5
+    for key in ("lip_sync", "lip_sync_closeup"):
+        assert summary[key] is None or summary[key] < 0.5
     assert summary["flicker"] > 20  # ground truth is ~1: noise flickers hard
 
 
