@@ -97,6 +97,14 @@ def audio_network(preset: Preset) -> AudioFlow:
     return AudioFlow(preset.audio, preset.audio_codec.channels, preset.video_codec.channels)
 
 
+NETWORKS = {"spatial": spatial_network, "temporal": temporal_network, "audio": audio_network}
+
+
+def build_network(preset: Preset, branch: str) -> torch.nn.Module:
+    """A branch's network at its fresh init, in eval mode."""
+    return NETWORKS[branch](preset).eval()
+
+
 def video_codec(preset: Preset, checkpoint: Path | None, seed: int = 3) -> VideoCodec:
     """The learned video codec, from the checkpoint's `codec.` tensors (or a seeded init)."""
     codec = VideoCodec(preset.video_codec).eval()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import torch
 
@@ -61,11 +62,13 @@ class AudioCodec:
         window = torch.sin(math.pi * (i + 0.5) / (2 * n))
         kernel = torch.cos(math.pi / n * (i[None, :] + 0.5 + n / 2) * (k[:, None] + 0.5))
         self.analysis = (kernel * window * math.sqrt(2.0 / n)).float()  # (kept, 2n)
-        # which band each coefficient above `bins` falls in, and the noise that refills it
-        high = n - config.bins
-        self.band_of_bin = torch.arange(high) * max(1, config.high_bands) // high
-        generator = torch.Generator().manual_seed(0)
-        self.noise = torch.randn(NOISE_FRAMES, high, generator=generator)
+        if config.high_bands:
+            # which band each coefficient above `bins` falls in, how many each band has, and
+            # the noise that refills them
+            high = n - config.bins
+            self.band_of_bin = torch.arange(high) * config.high_bands // high
+            self.band_sizes = torch.bincount(self.band_of_bin, minlength=config.high_bands)
+            self.noise = noise_pattern(high)
 
     def latent_frames(self, samples: int) -> int:
         return -(-samples // self.config.hop) + 1
@@ -81,8 +84,7 @@ class AudioCodec:
         if self.config.high_bands:
             power = torch.zeros(frames, self.config.high_bands)
             power.index_add_(1, self.band_of_bin, coefficients[:, bins:] ** 2)
-            counts = torch.bincount(self.band_of_bin, minlength=self.config.high_bands)
-            latent = torch.cat([latent, (power / counts).sqrt()], dim=1)
+            latent = torch.cat([latent, (power / self.band_sizes).sqrt()], dim=1)
         return latent / (self.config.scale * self.bin_scale)
 
     def decode(self, latent: torch.Tensor, samples: int) -> torch.Tensor:
@@ -100,6 +102,13 @@ class AudioCodec:
         for index in range(latent.shape[0]):
             out[index * n : index * n + 2 * n] += windows[index]
         return out[n : n + samples]
+
+
+@cache
+def noise_pattern(width: int) -> torch.Tensor:
+    """(NOISE_FRAMES, width) fixed unit noise, made once per width (codecs are built per
+    request)."""
+    return torch.randn(NOISE_FRAMES, width, generator=torch.Generator().manual_seed(0))
 
 
 def fit_bin_scale(config: AudioCodecConfig, waves: list[torch.Tensor]) -> torch.Tensor:

@@ -61,9 +61,7 @@ class SpatialDiT(nn.Module):
         _, _, h, w = x.shape
         tokens = rearrange(x, "b c (h p) (w q) -> b (h w) (c p q)", p=p, q=p)
         tokens = self.embed(tokens) + grid_positions(h // p, w // p, self.config.dim)  # (B, N, d)
-        cond = (self.time(t) + self.pooled(pooled) + self.position(_or_zero(position, t)))[
-            :, None, :
-        ]  # (B, 1, d)
+        cond = self.condition(t, pooled, position)
         text, text_mask = self.context(
             text, text_mask, {"appearance": pair(appearance, appearance_mask)}
         )
@@ -72,6 +70,9 @@ class SpatialDiT(nn.Module):
         out = self.final(tokens, cond)  # (B, N, C p p)
         return rearrange(out, "b (h w) (c p q) -> b c (h p) (w q)", h=h // p, p=p, q=p)
 
-
-def _or_zero(position: torch.Tensor | None, t: torch.Tensor) -> torch.Tensor:
-    return torch.zeros_like(t) if position is None else position
+    def condition(
+        self, t: torch.Tensor, pooled: torch.Tensor, position: torch.Tensor | None
+    ) -> torch.Tensor:
+        """(B, 1, d): what modulates every token of a frame."""
+        position = torch.zeros_like(t) if position is None else position
+        return (self.time(t) + self.pooled(pooled) + self.position(position))[:, None, :]

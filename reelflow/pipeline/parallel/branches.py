@@ -52,8 +52,7 @@ def spatial_forward(
     shard = _shard(patches.shape[1], group)
     positions = shard.take(grid_positions(h // p, w // p, d), 0)  # (n, d)
     tokens = model.embed(shard.take(patches, 1)) + positions  # (B, n, d)
-    position = torch.zeros_like(t) if position is None else position
-    cond = (model.time(t) + model.pooled(pooled) + model.position(position))[:, None, :]
+    cond = model.condition(t, pooled, position)  # (B, 1, d)
     text, text_mask = model.context(
         text, text_mask, {"appearance": pair(appearance, appearance_mask)}
     )

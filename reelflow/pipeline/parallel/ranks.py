@@ -60,17 +60,6 @@ def device_of(models: dict[str, nn.Module]) -> str:
     return next(next(iter(models.values())).parameters()).device.type
 
 
-def build_network(preset: Preset, branch: str) -> nn.Module:
-    from reelflow.pipeline.generation import stages  # the stages' own constructors
-
-    build = {
-        "spatial": stages.spatial_network,
-        "temporal": stages.temporal_network,
-        "audio": stages.audio_network,
-    }[branch]
-    return build(preset).eval()
-
-
 def _share_weights(models: dict[str, nn.Module], branches: tuple[str, ...]) -> None:
     """Rank 0's parameters and buffers to every rank: the group computes with one set of
     weights however each rank built its networks."""
@@ -127,7 +116,7 @@ class ParallelNetwork:
 
 def follow(spec: RankSpec, rank: int) -> None:
     """A follower rank's whole life: join, receive weights, answer forwards until STOP."""
-    from reelflow.pipeline.generation.stages import pin_threads
+    from reelflow.pipeline.generation.stages import build_network, pin_threads
 
     pin_threads()
     mesh = join(spec.config, rank, spec.address, spec.timeout_s, spec.device)

@@ -21,11 +21,9 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from reelflow.pipeline.generation.stages import audio_network, spatial_network, temporal_network
+from reelflow.pipeline.generation.stages import NETWORKS, build_network
 from reelflow.pipeline.model.layers import Block, TimestepEmbedder
 from reelflow.pipeline.model.presets import get_preset
-
-NETWORKS = {"spatial": spatial_network, "temporal": temporal_network, "audio": audio_network}
 
 
 def missing_tensors(net: nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -71,16 +69,16 @@ def add_to_run_state(path: Path, preset: str = "tiny") -> list[str]:
     """A Trainer's state.pt, in place; returns the names of the tensors added."""
     state = torch.load(path, weights_only=False)
     added: list[str] = []
-    for branch, build in NETWORKS.items():
-        net = build(get_preset(preset))
+    for branch in NETWORKS:
+        net = build_network(get_preset(preset), branch)
         before = state["nets"][branch]
-        parameters = {name for name, _ in net.named_parameters()}
-        old_names = [name for name, _ in net.named_parameters() if name in before]
+        names = [name for name, _ in net.named_parameters()]
+        old_names = [name for name in names if name in before]
         added += [f"{branch}.{n}" for n in net.state_dict() if n not in before]
         for kind in ("nets", "emas"):
             state[kind][branch] = completed(net, state[kind][branch])
         optimizer = state.get("optimizers", {}).get(branch)
-        if optimizer is not None and len(old_names) < len(parameters):
+        if optimizer is not None and len(old_names) < len(names):
             state["optimizers"][branch] = reindexed_optimizer(net, old_names, optimizer)
     torch.save(state, path)
     return added
@@ -90,12 +88,12 @@ def add_to_checkpoint(path: Path, preset: str = "tiny") -> list[str]:
     """A safetensors checkpoint, in place (fp16 like every exported tensor)."""
     tensors = load_file(str(path))
     added: list[str] = []
-    for branch, build in NETWORKS.items():
+    for branch in NETWORKS:
         prefix = f"{branch}."
         own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         if not own:
             continue
-        for name, value in missing_tensors(build(get_preset(preset)), own).items():
+        for name, value in missing_tensors(build_network(get_preset(preset), branch), own).items():
             tensors[prefix + name] = value.to(torch.float16)
             added.append(prefix + name)
     save_file(tensors, str(path))

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from reelflow.pipeline.generation.stages import audio_network, spatial_network, temporal_network
+from reelflow.pipeline.generation.stages import build_network
 from reelflow.pipeline.model.presets import get_preset
 
 # (branch, parameter) -> the axis that runs over the audio latent's channels
@@ -75,12 +75,11 @@ def resize_checkpoint(path: Path, channels: int) -> None:
 def resize_run_state(path: Path, channels: int) -> None:
     """A Trainer's state.pt: nets, EMAs and the AdamW moments of the widened parameters."""
     state = torch.load(path, weights_only=False)
-    nets = {"spatial": spatial_network, "temporal": temporal_network, "audio": audio_network}
     for kind in ("nets", "emas"):
         state[kind] = {b: resize_net(b, s, channels) for b, s in state[kind].items()}
     for branch, optimizer in state.get("optimizers", {}).items():
         # parameter names in the order AdamW indexes them (a state dict also holds buffers)
-        names = [name for name, _ in nets[branch](get_preset("tiny")).named_parameters()]
+        names = [name for name, _ in build_network(get_preset("tiny"), branch).named_parameters()]
         for index, moments in optimizer["state"].items():
             key = (branch, names[index])
             if key in AUDIO_AXES:

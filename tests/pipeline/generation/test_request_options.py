@@ -115,3 +115,15 @@ def test_cache_threshold_reaches_the_step_cache(local_stages, tiny):
     cached = run(local_stages, tiny, request)
     assert cached.steps_reused > 0
     assert run(local_stages, tiny, GenerationRequest(PROMPT, **SMALL)).steps_reused == 0
+
+
+def test_sampler_defaults_reject_a_lagging_audio_and_prepare_passes_the_lead_on(tiny):
+    from dataclasses import replace
+
+    from reelflow.pipeline.model.presets import SamplerDefaults
+
+    with pytest.raises(ValueError, match="audio_lead"):
+        SamplerDefaults(audio_lead=0.9)
+    leading = replace(tiny, sampler=SamplerDefaults(audio_lead=1.5))
+    assert prepare(GenerationRequest("a ball"), leading).options.audio_lead == 1.5
+    assert prepare(GenerationRequest("a ball"), tiny).options.audio_lead == 1.0

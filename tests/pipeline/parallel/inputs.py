@@ -6,9 +6,9 @@ from __future__ import annotations
 import torch
 
 from reelflow.pipeline.generation.conditioning import audio_to_frame_weights, frame_of_audio_token
+from reelflow.pipeline.generation.stages import build_network
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.weights import seeded_init
-from reelflow.pipeline.parallel.ranks import build_network
 
 PRESET = get_preset("tiny")
 C = PRESET.video_codec.channels
