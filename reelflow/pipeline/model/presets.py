@@ -107,7 +107,7 @@ PRESETS: dict[str, Preset] = {
         fps=8,
         sample_rate=16_000,
         max_side=256,
-        spatial=NetworkConfig(dim=128, depth=3, heads=4),
+        spatial=NetworkConfig(dim=128, depth=6, heads=4),  # 3 -> 6 at DiT step 40,452
         temporal=NetworkConfig(dim=128, depth=3, heads=4),
         audio=NetworkConfig(dim=128, depth=3, heads=4),
         audio_codec=AudioCodecConfig(high_bands=8),  # 2-8 kHz noise-filled in 750 Hz bands

@@ -1,7 +1,8 @@
 """Give trained networks the blocks a newer design adds, without changing what they compute.
 
 An adaLN-Zero block regresses zero gates at its init (layers.Block), so a fresh one is the
-identity: a run state or checkpoint that lacks it gets the fresh block's tensors and computes
+identity once its cross-attention (which is not gated) also starts with a zero output
+projection: a run state or checkpoint that lacks it gets the fresh block's tensors and computes
 the same function as before, then learns to use the block. AdamW's moments are indexed by
 parameter order, so a run state's are re-indexed by name; the new parameters start without
 moments, as AdamW starts any parameter. `python -m reelflow.pipeline.training.add_blocks
@@ -9,7 +10,8 @@ moments, as AdamW starts any parameter. `python -m reelflow.pipeline.training.ad
 
 History: RayFlow gained a block per layer over every token of its window (`spacetime.`) at
 step 13,460 of the tiny joint run, the DiT an input for where its frame sits in the clip
-(`position.`) at step 29,915 of the DiT run.
+(`position.`) at step 29,915 of the DiT run, and three more blocks (depth 3 -> 6) at step
+40,452 of the DiT run, where its loss had flattened.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from reelflow.pipeline.model.presets import get_preset
 
 def missing_tensors(net: nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The tensors of `net` (at its fresh init) that `state` lacks. Each must belong to a whole
-    missing module that starts as the identity: a block without cross-attention (whose output
-    is not gated), or an embedder of a new input whose output layer starts at zero."""
+    missing module that starts as the identity: a block (its cross-attention's output
+    projection set to zero), or an embedder of a new input whose output layer starts at zero."""
     fresh = net.state_dict()
     unknown = set(state) - set(fresh)
     if unknown:
@@ -38,15 +40,14 @@ def missing_tensors(net: nn.Module, state: dict[str, torch.Tensor]) -> dict[str,
     identities = [
         f"{prefix}."
         for prefix, module in net.named_modules()
-        if (
-            (isinstance(module, Block) and module.cross is None)
-            or (isinstance(module, TimestepEmbedder) and module.zero)
-        )
+        if (isinstance(module, Block) or (isinstance(module, TimestepEmbedder) and module.zero))
         and not any(name.startswith(f"{prefix}.") for name in state)
     ]
     for name in missing:
         if not name.startswith(tuple(identities)):
             raise ValueError(f"{name} is missing and not part of a block that starts as identity")
+        if name.endswith((".cross.out.weight", ".cross.out.bias")):
+            missing[name] = torch.zeros_like(missing[name])
     return missing
 
 

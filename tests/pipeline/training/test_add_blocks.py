@@ -40,8 +40,7 @@ def test_a_missing_tensor_outside_an_identity_block_is_refused():
     with pytest.raises(ValueError, match=r"embed\.weight"):
         completed(TemporalRayFlow(CONFIG, C, CA), state)
     _, state = _trained_without_spacetime()
-    state = {k: v for k, v in state.items() if not k.startswith("spatial.0.")}
-    # a within-frame block cross-attends to text without a gate: not an identity at init
+    del state["spatial.0.cross.out.weight"]  # part of a block the state has: not a new block
     with pytest.raises(ValueError, match=r"spatial\.0"):
         completed(TemporalRayFlow(CONFIG, C, CA), state)
 
@@ -81,5 +80,23 @@ def test_an_added_zero_input_embedder_leaves_the_dit_unchanged():
         torch.nn.init.zeros_(old.position.mlp[2].bias)
         before = old(**inputs)
         after = new(**inputs, position=torch.tensor([0.0, 0.5, 1.0]))
+    assert before.abs().mean() > 1e-3
+    torch.testing.assert_close(after, before, rtol=0, atol=0)
+
+
+def test_added_dit_blocks_with_cross_attention_leave_the_dit_unchanged():
+    from dataclasses import replace
+
+    from reelflow.pipeline.model.spatial_dit import SpatialDiT
+    from tests.pipeline.model.test_networks import spatial_inputs
+
+    old = SpatialDiT(CONFIG, C).eval()
+    seeded_init(old, 5)
+    deeper = SpatialDiT(replace(CONFIG, depth=CONFIG.depth + 2), C).eval()
+    state = completed(deeper, old.state_dict())
+    assert torch.count_nonzero(state[f"blocks.{CONFIG.depth}.cross.out.weight"]) == 0
+    deeper.load_state_dict(state)
+    with torch.no_grad():
+        before, after = old(**spatial_inputs()), deeper(**spatial_inputs())
     assert before.abs().mean() > 1e-3
     torch.testing.assert_close(after, before, rtol=0, atol=0)
