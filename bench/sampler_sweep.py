@@ -17,19 +17,27 @@ from bench.quality import evaluate_variant
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.model.presets import get_preset
 
-# (guidance, steps, shift, refine_below, refine_weight, audio_lead): the refinement first at
-# guidance 4, then guidance, steps and shift around the best refinement, then the audio's lead
-GRID = (
-    (4.0, 20, 1.0, 0.3, 0.3, 1.0),
-    (4.0, 20, 1.0, 0.5, 0.7, 1.0),
-    (4.0, 20, 1.0, 0.7, 0.7, 1.0),
-    (2.0, 20, 1.0, 0.5, 0.7, 1.0),
-    (6.0, 20, 1.0, 0.5, 0.7, 1.0),
-    (4.0, 20, 3.0, 0.5, 0.7, 1.0),
-    (4.0, 12, 1.0, 0.5, 0.7, 1.0),
-    (4.0, 20, 1.0, 0.5, 0.7, 1.5),
-    (4.0, 20, 1.0, 0.5, 0.7, 2.0),
+# Each row changes these from the defaults (SamplerDefaults, and the preset's compute dtype):
+# the refinement, guidance, steps and shift, the audio's lead, then the numerics and the
+# guidance interval that buy time.
+GRID: tuple[dict, ...] = (
+    {"refine_below": 0.3, "refine_weight": 0.3},
+    {},
+    {"refine_below": 0.7},
+    {"guidance": 2.0},
+    {"guidance": 6.0},
+    {"shift": 3.0},
+    {"steps": 12},
+    {"audio_lead": 1.5},
+    {"audio_lead": 2.0},
+    {"compute_dtype": "float32"},
+    {"guide_above": 0.3},
+    {"guide_above": 0.5},
+    {"steps": 16},
+    {"steps": 16, "guide_above": 0.3},
 )
+SAMPLER = ("guidance", "steps", "shift", "refine_below", "refine_weight", "audio_lead")
+SAMPLER += ("guide_above",)
 COLUMNS = ("colour", "shape", "motion", "framing", "cuts", "audio", "av", "lip_sync")
 COLUMNS += ("reference", "flicker", "speckle")
 
@@ -41,35 +49,33 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results/sampler_sweep.json"))
     parser.add_argument("--rows", type=int, nargs="*", help="indices into GRID (default: all)")
     args = parser.parse_args()
-    preset = get_preset("tiny")
-    stages = LocalStages(preset, args.checkpoint)
+    base = get_preset("tiny")
     rows = []
-    settings = GRID if args.rows is None else [GRID[i] for i in args.rows]
-    for guidance, steps, shift, below, weight, lead in settings:
-
-        def variant(options, guidance=guidance, shift=shift, below=below, weight=weight, lead=lead):
-            return replace(
-                options,
-                guidance=guidance,
-                shift=shift,
-                refine_below=below,
-                refine_weight=weight,
-                audio_lead=lead,
-            )
-
+    for changes in GRID if args.rows is None else [GRID[i] for i in args.rows]:
+        sampler = {k: v for k, v in changes.items() if k != "compute_dtype"}
+        dtype = changes.get("compute_dtype", base.compute_dtype)
+        preset = replace(base, sampler=replace(base.sampler, **sampler), compute_dtype=dtype)
+        stages = LocalStages(preset, args.checkpoint)
+        setting = {name: getattr(preset.sampler, name) for name in SAMPLER}
         folder = Path(tempfile.mkdtemp(prefix="reelflow-sweep-"))
-        result = evaluate_variant(stages, preset, args.count, steps, variant, folder)
+        # the preset's sampler already holds the row's settings: the options come from it
+        result = evaluate_variant(stages, preset, args.count, setting["steps"], _same, folder)
         summary = result["summary"]
-        setting = {"guidance": guidance, "steps": steps, "shift": shift}
-        setting |= {"refine_below": below, "refine_weight": weight, "audio_lead": lead}
+        setting |= {"compute_dtype": dtype, "seconds_per_clip": result["seconds"] / args.count}
         rows.append(setting | summary)
-        cells = " | ".join(_cell(summary.get(key)) for key in COLUMNS)
-        print(f"| {' | '.join(f'{v:g}' for v in setting.values())} | {cells} |", flush=True)
+        cells = [_cell(summary.get(key)) for key in COLUMNS]
+        print(f"| {' | '.join(map(_cell, setting.values()))} | {' | '.join(cells)} |", flush=True)
     args.out.write_text(json.dumps({"checkpoint": str(args.checkpoint), "rows": rows}, indent=1))
 
 
+def _same(options):
+    return options
+
+
 def _cell(value) -> str:
-    return "-" if value is None else f"{value:.2f}"
+    if isinstance(value, str):
+        return value
+    return "-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,7 @@ def sampler_options(request: GenerationRequest, preset: Preset) -> GenerationOpt
         refine_below=defaults.refine_below,
         refine_weight=defaults.refine_weight,
         audio_lead=defaults.audio_lead,
+        guide_above=defaults.guide_above,
         cache_threshold=check_cache_threshold(request.cache_threshold),
     )
 

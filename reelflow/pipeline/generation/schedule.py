@@ -34,6 +34,7 @@ class GenerationOptions:
     refine_below: float  # spatial refinement runs while t < refine_below (0 turns it off)
     refine_weight: float
     audio_lead: float = 1.0  # the audio's timesteps are t ** audio_lead (SamplerDefaults)
+    guide_above: float = 0.0  # denoising steps with t < guide_above run unguided (SamplerDefaults)
     # Step caching (opt-in, approximate): reuse the previous step's velocities while the
     # latents moved less than this relative L1 distance since they were last computed.
     cache_threshold: float = 0.0
@@ -47,6 +48,8 @@ class GenerationOptions:
             raise ValueError(f"cache_threshold must be >= 0, got {self.cache_threshold}")
         if self.audio_lead < 1.0:
             raise ValueError(f"audio_lead must be >= 1, got {self.audio_lead}")
+        if not 0.0 <= self.guide_above <= 1.0:
+            raise ValueError(f"guide_above must be in [0, 1], got {self.guide_above}")
 
     def audio_times(self, times: list[float]) -> list[float]:
         return [t**self.audio_lead for t in times]
@@ -211,7 +214,7 @@ async def _velocities(
     `refine_below` the spatial branch's velocity is merged into the video one."""
     wire_v, wire_a = to_wire(xv), to_wire(xa)
     phase = step % 2  # long clips: the window tiling shifts every step (windows.window_starts)
-    g = options.guidance
+    g = options.guidance if t >= options.guide_above else 1.0  # unguided: one forward, not two
     branches = [
         clock.timed(
             "temporal", stages.temporal_velocity(wire_v, wire_a, t, cond, keyframes, g, phase)

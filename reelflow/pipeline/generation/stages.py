@@ -29,6 +29,7 @@ from reelflow.pipeline.generation.reference_tokens import encode_references, tok
 from reelflow.pipeline.generation.windows import blend, spans, window_index
 from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.model.audio_flow import AudioFlow
+from reelflow.pipeline.model.precision import in_dtype
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.model.sampling import euler_step, guided_velocity, seeded_noise, timesteps
 from reelflow.pipeline.model.spatial_dit import SpatialDiT
@@ -200,7 +201,7 @@ class SpatialStage:
         null = cond.unconditional()
         position = clip_position(frames, cond.num_frames)
         return guided_velocity(
-            self.model,
+            in_dtype(self.model, self.preset.compute_dtype),
             scale,
             shared={"x": x, "t": _batch_t(t, x.shape[0]), "position": position},
             cond=_text(cond, rows) | _refs(cond, ("appearance",), len(rows)),
@@ -279,7 +280,7 @@ class TemporalStage:
         windows = frames.shape[0]
         null = cond.unconditional()
         v = guided_velocity(
-            self.model,
+            in_dtype(self.model, self.preset.compute_dtype),
             guidance,
             shared={
                 "x": xv.float()[frames],
@@ -326,7 +327,7 @@ class AudioStage:
         windows = tokens.shape[0]
         null = cond.unconditional()
         v = guided_velocity(
-            self.model,
+            in_dtype(self.model, self.preset.compute_dtype),
             guidance,
             shared={
                 "x": xa.float()[tokens],

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from reelflow.pipeline.model.audio_codec import AudioCodecConfig
+from reelflow.pipeline.model.precision import check_dtype
 from reelflow.pipeline.model.video_autoencoder import VideoCodecConfig
 
 TEXT_DIM = 384  # all-MiniLM-L6-v2 token embeddings
@@ -42,6 +43,10 @@ class SamplerDefaults:
     # the picture, so RayFlow reads mouths and contacts off a cleaner soundtrack (the joint
     # training noises the audio less than the video in half its windows: audio_ahead).
     audio_lead: float = 1.0
+    # Guidance interval (Kynkaenniemi et al. 2024): below guide_above the branches run
+    # unguided, one forward instead of the two of classifier-free guidance, where the layout is
+    # already decided.
+    guide_above: float = 0.0
     # Draft mode: few steps, shifted towards high noise where the coarse layout and motion are
     # decided (SD3 eq. 23); what the draft preset variants sample with.
     draft_steps: int = 6
@@ -54,6 +59,8 @@ class SamplerDefaults:
             raise ValueError(f"refine_weight must be in [0, 1], got {self.refine_weight}")
         if self.audio_lead < 1.0:
             raise ValueError(f"audio_lead must be >= 1, got {self.audio_lead}")
+        if not 0.0 <= self.guide_above <= 1.0:
+            raise ValueError(f"guide_above must be in [0, 1], got {self.guide_above}")
         if self.draft_steps < 1 or self.draft_shift <= 0:
             raise ValueError("draft_steps >= 1 and draft_shift > 0 are required")
 
@@ -81,6 +88,7 @@ class Preset:
     # the model has not seen. 0 = the whole clip at once.
     temporal_window: int = 16
     audio_window: int = 101
+    compute_dtype: str = "bfloat16"  # what the networks sample in (model/precision.py)
 
     @property
     def side_multiple(self) -> int:
@@ -90,6 +98,7 @@ class Preset:
         return self.video_codec.patch * math.lcm(*patches)
 
     def __post_init__(self) -> None:
+        check_dtype(self.compute_dtype)
         for side in (self.width, self.height):
             if side % self.side_multiple or side > self.max_side:
                 raise ValueError(f"{self.name}: default size {self.width}x{self.height} is invalid")

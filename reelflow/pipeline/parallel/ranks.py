@@ -86,7 +86,9 @@ class Leader:
                 raise RanksLost(f"the rank group is broken: {self.broken}") from self.broken
             try:
                 dist.broadcast_object_list([(branch, kwargs)], src=0)
-                return mesh_forward(self.mesh, branch, self.models[branch], kwargs)
+                return mesh_forward(
+                    self.mesh, branch, self.models[branch], kwargs, self.spec.preset.compute_dtype
+                )
             except Exception as error:
                 self.broken = error
                 raise RanksLost(f"a rank of the group failed: {error}") from error
@@ -132,6 +134,6 @@ def follow(spec: RankSpec, rank: int) -> None:
                 if message[0] == STOP:
                     return
                 branch, kwargs = message[0]
-                mesh_forward(mesh, branch, models[branch], kwargs)
+                mesh_forward(mesh, branch, models[branch], kwargs, spec.preset.compute_dtype)
     finally:
         leave()

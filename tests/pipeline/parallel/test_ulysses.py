@@ -3,6 +3,8 @@ single-process forward within float32 tolerance, for sequences the degree does n
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -15,8 +17,9 @@ TOLERANCE = dict(rtol=1e-4, atol=1e-5)
 
 @pytest.fixture(scope="module")
 def ranks():
-    models = inputs.networks()
-    group = LocalRanks(inputs.PRESET, ParallelConfig(ulysses=2), models, timeout_s=120)
+    # float32 (the preset samples in bfloat16: test_precision.py): the sharded math, exactly
+    preset = replace(inputs.PRESET, compute_dtype="float32")
+    group = LocalRanks(preset, ParallelConfig(ulysses=2), inputs.networks(), timeout_s=120)
     yield group
     group.close()
     assert not any(p.is_alive() for p in group.processes)
