@@ -127,3 +127,17 @@ def test_sampler_defaults_reject_a_lagging_audio_and_prepare_passes_the_lead_on(
     leading = replace(tiny, sampler=SamplerDefaults(audio_lead=1.5))
     assert prepare(GenerationRequest("a ball"), leading).options.audio_lead == 1.5
     assert prepare(GenerationRequest("a ball"), tiny).options.audio_lead == 1.0
+
+
+def test_the_preset_carries_a_checked_compute_dtype_and_guidance_interval(tiny):
+    from dataclasses import replace
+
+    from reelflow.pipeline.model.presets import SamplerDefaults
+
+    assert tiny.compute_dtype == "bfloat16"
+    with pytest.raises(ValueError, match="compute dtype"):
+        replace(tiny, compute_dtype="int8")
+    with pytest.raises(ValueError, match="guide_above"):
+        SamplerDefaults(guide_above=-0.1)
+    interval = replace(tiny, sampler=SamplerDefaults(guide_above=0.3))
+    assert prepare(GenerationRequest("a ball"), interval).options.guide_above == 0.3

@@ -110,3 +110,35 @@ def test_audio_lead_denoises_the_sound_ahead_of_the_picture(local_stages, tiny):
     assert not np.array_equal(results[0].latents[1], results[1].latents[1])
     with pytest.raises(ValueError, match="audio_lead"):
         replace(prepared.options, audio_lead=0.5)
+
+
+class GuidanceSeen:
+    """The real local stages, noting the guidance each branch is called with."""
+
+    def __init__(self, stages):
+        self.stages, self.video, self.audio = stages, [], []
+
+    def __getattr__(self, name):
+        return getattr(self.stages, name)
+
+    async def temporal_velocity(self, xv, xa, t, cond, keyframes, guidance, phase=0):
+        self.video.append(guidance)
+        return await self.stages.temporal_velocity(xv, xa, t, cond, keyframes, guidance, phase)
+
+    async def audio_velocity(self, xa, xv, t, cond, guidance, phase=0):
+        self.audio.append(guidance)
+        return await self.stages.audio_velocity(xa, xv, t, cond, guidance, phase)
+
+
+def test_below_guide_above_the_branches_run_unguided(local_stages, tiny):
+    prepared = prepare(GenerationRequest(PROMPT, seed=2, steps=4, guidance=3.0), tiny)
+    results = []
+    for guide_above in (0.0, 0.5):
+        stages = GuidanceSeen(local_stages)
+        options = replace(prepared.options, guide_above=guide_above)
+        results.append(asyncio.run(generate(prepared.plan, options, stages, tiny)))
+        expected = [3.0, 3.0, 3.0, 3.0] if guide_above == 0 else [3.0, 3.0, 3.0, 1.0]
+        assert stages.video == stages.audio == expected  # t = 1, 0.75, 0.5, 0.25
+    assert not np.array_equal(results[0].latents[0], results[1].latents[0])
+    with pytest.raises(ValueError, match="guide_above"):
+        replace(prepared.options, guide_above=1.5)
