@@ -18,11 +18,18 @@ from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.model.presets import get_preset
 
 # Each row changes these from the defaults (SamplerDefaults, and the preset's compute dtype):
-# the refinement, guidance, steps and shift, the audio's lead, then the numerics and the
-# guidance interval that buy time.
+# first the defaults against the previous ones and the rows that chose them (numerics, steps,
+# guidance interval), then the refinement, guidance, shift and the audio's lead around them.
 GRID: tuple[dict, ...] = (
+    {},  # 16 steps, unguided below t = 0.3, bfloat16
+    {"steps": 20, "guide_above": 0.0},  # the previous defaults
+    {"steps": 20, "guide_above": 0.0, "compute_dtype": "float32"},
+    {"steps": 20},
+    {"steps": 20, "guide_above": 0.5},
+    {"steps": 20, "guide_above": 0.7},
+    {"guide_above": 0.0},
+    {"guide_above": 0.5},
     {"refine_below": 0.3, "refine_weight": 0.3},
-    {},
     {"refine_below": 0.7},
     {"guidance": 2.0},
     {"guidance": 6.0},
@@ -30,11 +37,6 @@ GRID: tuple[dict, ...] = (
     {"steps": 12},
     {"audio_lead": 1.5},
     {"audio_lead": 2.0},
-    {"compute_dtype": "float32"},
-    {"guide_above": 0.3},
-    {"guide_above": 0.5},
-    {"steps": 16},
-    {"steps": 16, "guide_above": 0.3},
 )
 SAMPLER = ("guidance", "steps", "shift", "refine_below", "refine_weight", "audio_lead")
 SAMPLER += ("guide_above",)

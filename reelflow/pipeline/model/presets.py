@@ -29,7 +29,9 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class SamplerDefaults:
-    steps: int = 20
+    # 16 steps, unguided below t = 0.3: the sweep's best row and 1.5x faster than 20 guided
+    # (the model card's sweep, 12 held-out prompts)
+    steps: int = 16
     guidance: float = 4.0
     shift: float = (
         1.0  # timestep shift (SD3, Esser et al. 2024, eq. 23); > 1 spends steps at high noise
@@ -46,7 +48,7 @@ class SamplerDefaults:
     # Guidance interval (Kynkaenniemi et al. 2024): below guide_above the branches run
     # unguided, one forward instead of the two of classifier-free guidance, where the layout is
     # already decided.
-    guide_above: float = 0.0
+    guide_above: float = 0.3
     # Draft mode: few steps, shifted towards high noise where the coarse layout and motion are
     # decided (SD3 eq. 23); what the draft preset variants sample with.
     draft_steps: int = 6
