@@ -38,8 +38,15 @@ GRID: tuple[dict, ...] = (
     {"audio_lead": 1.5},
     {"audio_lead": 2.0},
 )
-SAMPLER = ("guidance", "steps", "shift", "refine_below", "refine_weight", "audio_lead")
-SAMPLER += ("guide_above",)
+SAMPLER = (
+    "guidance",
+    "steps",
+    "shift",
+    "refine_below",
+    "refine_weight",
+    "audio_lead",
+    "guide_above",
+)
 COLUMNS = ("colour", "shape", "motion", "framing", "cuts", "audio", "av", "lip_sync")
 COLUMNS += ("reference", "flicker", "speckle")
 
@@ -75,9 +82,9 @@ def _same(options):
 
 
 def _cell(value) -> str:
-    if isinstance(value, str):
-        return value
-    return "-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 if __name__ == "__main__":
