@@ -29,6 +29,7 @@ from reelflow.services.api.http.models import (
     Video,
     VideoDeleted,
     VideoList,
+    multipart_schema,
 )
 from reelflow.services.api.http.videos import poll_after_ms, to_video
 from reelflow.services.jobs.editing.previews import PREVIEW, unpack
@@ -50,27 +51,7 @@ _ERRORS = {
         429: "the queue or the key's quota is full (see Retry-After)",
     }.items()
 }
-_MULTIPART = {
-    "type": "object",
-    "required": ["prompt"],
-    "properties": {
-        "prompt": {"type": "string"},
-        "model": {"type": "string"},
-        "seconds": {"type": "string"},
-        "size": {"type": "string"},
-        "input_reference": {"type": "string", "format": "binary"},
-        "seed": {"type": "integer"},
-        "num_inference_steps": {"type": "integer"},
-        "guidance_scale": {"type": "number"},
-        "negative_prompt": {"type": "string"},
-        "fps": {"type": "integer"},
-        "generate_audio": {"type": "boolean"},
-        "draft": {"type": "boolean"},
-        "preview_every": {"type": "integer"},
-        "callback_url": {"type": "string"},
-        "request_id": {"type": "string"},
-    },
-}
+_MULTIPART = multipart_schema(CreateVideo, binary_fields={"input_reference"})
 _CONTENT_TYPES = {
     "video": "video/mp4",
     "thumbnail": "image/webp",

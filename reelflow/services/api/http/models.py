@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -79,7 +80,24 @@ class InputReference(BaseModel):
     image_url: str = Field(description="a data: URL (data:image/png;base64,...)")
 
 
-class CreateVideo(BaseModel):
+class JobFields(BaseModel):
+    """What every POST body shares (create, remix, extend, retake): the prompt, declared again
+    by each body with its own meaning, and the sampling and job options. JSON bodies stay flat:
+    these fields sit next to the body's own."""
+
+    prompt: str | None = None
+    seed: int | None = None
+    num_inference_steps: int | None = None
+    guidance_scale: float | None = None
+    negative_prompt: str | None = None
+    preview_every: int | None = None
+    callback_url: str | None = None
+    request_id: str | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+class CreateVideo(JobFields):
     """POST /v1/videos as JSON; multipart/form-data takes the same fields, files as uploads."""
 
     prompt: str = Field(description="the script: shots like [0-2s] ..., @image1 references")
@@ -89,62 +107,39 @@ class CreateVideo(BaseModel):
     input_reference: InputReference | None = Field(
         None, description="an image: becomes @image1 with the first_frame role"
     )
-    seed: int | None = None
-    num_inference_steps: int | None = None
-    guidance_scale: float | None = None
-    negative_prompt: str | None = None
     fps: int | None = None
     generate_audio: bool | None = None
     draft: bool | None = None
+    # documented here only (the edit bodies' schemas show these three bare)
     preview_every: int | None = Field(
         None, description="a preview sprite every this many steps (content variant=preview)"
     )
     callback_url: str | None = Field(None, description="receives signed state-change webhooks")
     request_id: str | None = Field(None, description="idempotency key (per API key)")
 
-    model_config = {"extra": "forbid"}
-
 
 class VideoRef(BaseModel):
     id: str = Field(description="a completed video of this key")
 
 
-class RemixVideo(BaseModel):
+class RemixVideo(JobFields):
     """POST /v1/videos/{id}/remix: the clip again from its own latents noised to `strength`
     (SDEdit), following the new prompt."""
 
     prompt: str
     strength: float | None = Field(None, description="0 returns the source, 1 is a fresh clip")
-    seed: int | None = None
-    num_inference_steps: int | None = None
-    guidance_scale: float | None = None
-    negative_prompt: str | None = None
-    preview_every: int | None = None
-    callback_url: str | None = None
-    request_id: str | None = None
-
-    model_config = {"extra": "forbid"}
 
 
-class ExtendVideo(BaseModel):
+class ExtendVideo(JobFields):
     """POST /v1/videos/extensions as JSON (multipart takes the same, `video` as an upload)."""
 
     prompt: str | None = Field(None, description="the new seconds; empty: the clip goes on")
     seconds: str | float = Field(description="seconds to add")
     video: VideoRef
     at: Literal["end", "start"] | None = None
-    seed: int | None = None
-    num_inference_steps: int | None = None
-    guidance_scale: float | None = None
-    negative_prompt: str | None = None
-    preview_every: int | None = None
-    callback_url: str | None = None
-    request_id: str | None = None
-
-    model_config = {"extra": "forbid"}
 
 
-class RetakeVideo(BaseModel):
+class RetakeVideo(JobFields):
     """POST /v1/videos/edits: a retake of [start_seconds, end_seconds) of the video, the rest
     kept (JSON; multipart takes the same, `video` as an upload)."""
 
@@ -153,12 +148,27 @@ class RetakeVideo(BaseModel):
     start_seconds: str | float | None = Field(None, description="default 0")
     end_seconds: str | float | None = Field(None, description="default: the end")
     regenerate: Literal["both", "video", "audio"] | None = None
-    seed: int | None = None
-    num_inference_steps: int | None = None
-    guidance_scale: float | None = None
-    negative_prompt: str | None = None
-    preview_every: int | None = None
-    callback_url: str | None = None
-    request_id: str | None = None
 
-    model_config = {"extra": "forbid"}
+
+def field_names(model: type[BaseModel]) -> frozenset[str]:
+    """The top-level JSON field names `model` accepts (its own and JobFields'): what a body
+    parser checks for unknown parameters."""
+    return frozenset(model.model_fields)
+
+
+def multipart_schema(model: type[BaseModel], binary_fields: Collection[str] = ()) -> dict:
+    """The multipart/form-data schema of `model`'s fields: each field's first non-null JSON
+    type, without titles or descriptions; `binary_fields` as file uploads."""
+    schema = model.model_json_schema()
+    properties = {}
+    for name, field in schema["properties"].items():
+        if name in binary_fields:
+            properties[name] = {"type": "string", "format": "binary"}
+            continue
+        types = [option.get("type") for option in field.get("anyOf", [field])]
+        types = [kind for kind in types if kind not in (None, "null")]
+        if not types:
+            raise ValueError(f"{model.__name__}.{name} has no form type: name it in binary_fields")
+        properties[name] = {"type": types[0]}
+    required = {"required": schema["required"]} if schema.get("required") else {}
+    return {"type": "object", **required, "properties": properties}
