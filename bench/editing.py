@@ -198,7 +198,7 @@ def extend_growth(steps: int, repeats: int) -> tuple[Table, dict]:
 
 
 def preview_cost(steps: int, repeats: int) -> tuple[Table, dict]:
-    from reelflow.pipeline.editing.preview import preview_frames
+    from reelflow.pipeline.generation.preview import preview_frames
     from reelflow.pipeline.model.sampling import seeded_noise
 
     stages, preset = _stages()

@@ -1,3 +1,3 @@
-"""Editing a finished clip: retake a time span, extend it, remix it (SDEdit), and the preview
-of the current x0 estimate while a job denoises. Everything here is latent-level math and plans;
-the joint loop in generation/schedule.py applies it."""
+"""Editing a finished clip: retake a time span, extend it, remix it (SDEdit). Everything here is
+latent-level math and plans built on generation/ (never the reverse); the joint loop in
+generation/schedule.py applies them through generation/replacement.py's LatentEdit."""

@@ -1,78 +1,23 @@
 """An edit as the joint loop applies it: the source's latents placed on the edit's canvas,
-a time mask per modality, and the noise level the loop starts from.
-
-Replacement sampling (as for pinned frames, and SDEdit/RePaint-style inpainting): after every
-Euler step the kept latents are set to the source on the straight path at the new noise level,
-x = m * x + (1 - m) * ((1 - t) * source + t * noise), so at t = 0 they are the source's bits
-and the branches, which see the whole canvas, generate the span to fit the frames and sound
-beside it. Where m = 0 the value is exactly the source's; the feathered margin (masks.py) lets
+a time mask per modality, and the noise level the loop starts from, built into the
+generation/replacement.py LatentEdit that schedule.generate applies by replacement sampling.
+Where the mask is 0 the value is exactly the source's; the feathered margin (masks.py) lets
 the span blend into it instead of meeting it at a hard edge.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 
 from reelflow.pipeline.editing.edits import Canvas
 from reelflow.pipeline.editing.masks import audio_positions, span_mask, video_positions
 from reelflow.pipeline.editing.source import SourceLatents, SourceMeta
-from reelflow.pipeline.model.sampling import interpolate
+from reelflow.pipeline.generation.replacement import LatentEdit
 from reelflow.pipeline.script.plan import ScriptError
 
 WIRE = torch.float16  # the source latents are what the muxer received
-
-
-@dataclass(frozen=True, eq=False)
-class LatentEdit:
-    video: torch.Tensor  # (T, C, h, w) float32, the source on the canvas (0 where none)
-    audio: torch.Tensor  # (Ta, bins)
-    video_mask: torch.Tensor  # (T,) 1 = regenerate, 0 = keep the source
-    audio_mask: torch.Tensor  # (Ta,)
-    start_t: float
-
-    def first_step(self, times: list[float]) -> int:
-        """Index of the first step the loop runs: the first time at or below start_t."""
-        return next(i for i, t in enumerate(times) if t <= self.start_t + 1e-9)
-
-    def start(
-        self, video_noise: torch.Tensor, audio_noise: torch.Tensor, t: float, t_audio: float
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The latents at noise levels t (video) and t_audio: the source on its path (pure
-        noise at 1)."""
-        return interpolate(self.video, video_noise, t), interpolate(
-            self.audio, audio_noise, t_audio
-        )
-
-    def replace(
-        self,
-        xv: torch.Tensor,
-        xa: torch.Tensor,
-        video_noise: torch.Tensor,
-        audio_noise: torch.Tensor,
-        t: float,
-        t_audio: float,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        return (
-            _blend(xv, interpolate(self.video, video_noise, t), self.video_mask),
-            _blend(xa, interpolate(self.audio, audio_noise, t_audio), self.audio_mask),
-        )
-
-    def keyframes(self, keyframes: torch.Tensor) -> torch.Tensor:
-        """The temporal branch reads the first shot's keyframe (conditioning.keyframe_input);
-        where the canvas opens on kept source frames, that keyframe is the source's frame."""
-        if float(self.video_mask[0]) > 0:
-            return keyframes
-        out = keyframes.clone()
-        out[0] = self.video[0].to(keyframes.dtype)
-        return out
-
-
-def _blend(x: torch.Tensor, kept: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    m = mask.view(-1, *([1] * (x.dim() - 1)))
-    return torch.where(m == 0, kept, m * x + (1 - m) * kept)
 
 
 def build_edit(

@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from reelflow.pipeline.editing.edits import Canvas, EditSpec, plan_edit
-from reelflow.pipeline.editing.latent_edit import LatentEdit, build_edit, check_alignment
+from reelflow.pipeline.editing.latent_edit import build_edit, check_alignment
 from reelflow.pipeline.editing.source import SourceLatents, SourceMeta, SourceShot
 from reelflow.pipeline.generation.loop_state import LoopState
+from reelflow.pipeline.generation.replacement import LatentEdit
 from reelflow.pipeline.generation.request import (
     GenerationRequest,
     check_negative_prompt,
@@ -21,10 +22,10 @@ from reelflow.pipeline.generation.schedule import (
     GenerationOptions,
     GenerationResult,
     ProgressCallback,
-    Stages,
     generate,
     latent_shapes,
 )
+from reelflow.pipeline.generation.stage_protocol import Stages
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import Plan, ScriptError
 

@@ -1,8 +1,9 @@
 """What an edit starts from: the source clip's final latents and what they show.
 
 A job that ran here keeps them with its result (the job store's `.latents` artifact, same TTL
-as the MP4); an uploaded MP4 is decoded here and encoded with the codecs (the Muxer stage's
-`encode_source`). Either way the edit reads a `SourceLatents`.
+as the MP4); an uploaded MP4 is probed here, then decoded (generation/mux.py) and encoded
+with the codecs by the Muxer stage's `encode_source`. Either way the edit reads a
+`SourceLatents`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ import json
 from dataclasses import dataclass
 
 import av
-import numpy as np
 import torch
-import torch.nn.functional as F
 from safetensors.torch import load, save
 
 from reelflow.pipeline.script.limits import Limits
@@ -83,12 +82,6 @@ class SourceLatents:
         return cls(SourceMeta(**raw), tensors["xv"], tensors["xa"])
 
 
-@dataclass(frozen=True, eq=False)
-class DecodedSource:
-    frames: torch.Tensor  # (T, 3, H, W) in [-1, 1], at the target fps and size
-    audio: torch.Tensor  # (N,) float32 mono at the target sample rate, N = T * sr / fps
-
-
 def probe_upload(data: bytes, limits: Limits, max_seconds: float) -> float:
     """Seconds of video in an uploaded MP4, or ScriptError naming the upload field: checked at
     submission so a file that is not a video fails there, not in the runner."""
@@ -117,32 +110,3 @@ def probe_upload(data: bytes, limits: Limits, max_seconds: float) -> float:
             UPLOAD_FIELD, f"the uploaded video is {seconds:.1f}s, over {max_seconds:g}s"
         )
     return seconds
-
-
-def decode_upload(
-    data: bytes, fps: int, width: int, height: int, sample_rate: int
-) -> DecodedSource:
-    """Frames resampled to `fps` (nearest in time) and resized to width x height, the first
-    audio stream mixed to mono at `sample_rate` (silence without one)."""
-    with av.open(io.BytesIO(data)) as container:
-        stream = container.streams.video[0]
-        rate = float(stream.average_rate or stream.guessed_rate)
-        decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
-    count = max(1, round(len(decoded) / rate * fps))
-    picks = np.minimum((np.arange(count) / fps * rate).round().astype(int), len(decoded) - 1)
-    frames = torch.from_numpy(np.stack([decoded[i] for i in picks])).permute(0, 3, 1, 2)
-    frames = F.interpolate(frames.float(), size=(height, width), mode="area") / 127.5 - 1.0
-    samples = round(count * sample_rate / fps)
-    audio = np.zeros(samples, np.float32)
-    with av.open(io.BytesIO(data)) as container:
-        if container.streams.audio:
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-            chunks = [
-                out.to_ndarray().reshape(-1)
-                for frame in container.decode(audio=0)
-                for out in resampler.resample(frame)
-            ]
-            if chunks:
-                got = np.concatenate(chunks)[:samples]
-                audio[: len(got)] = got
-    return DecodedSource(frames.clamp(-1.0, 1.0), torch.from_numpy(audio))

@@ -20,8 +20,8 @@ from reelflow.pipeline.script.plan import Plan
 
 
 class LocalStages:
-    """Implements schedule.Stages over in-process stage objects. The two branches of a step
-    run in worker threads, so they overlap where torch releases the GIL."""
+    """Implements stage_protocol.Stages over in-process stage objects. The two branches of a
+    step run in worker threads, so they overlap where torch releases the GIL."""
 
     def __init__(self, preset: Preset, checkpoint: Path | None):
         self.encoder = PromptEncoderStage(preset, checkpoint)

@@ -1,4 +1,5 @@
-"""MP4 writer and reader: H.264 video + AAC audio with PyAV, sample-accurately aligned."""
+"""MP4 writer and readers: H.264 video + AAC audio with PyAV, sample-accurately aligned; and an
+MP4 read at a target fps, size and sample rate (what the Muxer stage encodes into latents)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from fractions import Fraction
 
 import av
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 AAC_FRAME = 1024  # samples per AAC frame; the encoder wants exactly this many per call
 
@@ -18,6 +21,12 @@ class DecodedMp4:
     audio: np.ndarray  # (N,) float32, mono
     fps: float
     sample_rate: int
+
+
+@dataclass(frozen=True, eq=False)
+class DecodedSource:
+    frames: torch.Tensor  # (T, 3, H, W) in [-1, 1], at the target fps and size
+    audio: torch.Tensor  # (N,) float32 mono at the target sample rate, N = T * sr / fps
 
 
 def encode_mp4(
@@ -77,3 +86,32 @@ def decode_mp4(data: bytes | str) -> DecodedMp4:
                 chunks.append(out.to_ndarray().reshape(-1))
     audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
     return DecodedMp4(np.stack(frames), audio.astype(np.float32), fps, sample_rate)
+
+
+def decode_upload(
+    data: bytes, fps: int, width: int, height: int, sample_rate: int
+) -> DecodedSource:
+    """Frames resampled to `fps` (nearest in time) and resized to width x height, the first
+    audio stream mixed to mono at `sample_rate` (silence without one)."""
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        rate = float(stream.average_rate or stream.guessed_rate)
+        decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    count = max(1, round(len(decoded) / rate * fps))
+    picks = np.minimum((np.arange(count) / fps * rate).round().astype(int), len(decoded) - 1)
+    frames = torch.from_numpy(np.stack([decoded[i] for i in picks])).permute(0, 3, 1, 2)
+    frames = F.interpolate(frames.float(), size=(height, width), mode="area") / 127.5 - 1.0
+    samples = round(count * sample_rate / fps)
+    audio = np.zeros(samples, np.float32)
+    with av.open(io.BytesIO(data)) as container:
+        if container.streams.audio:
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+            chunks = [
+                out.to_ndarray().reshape(-1)
+                for frame in container.decode(audio=0)
+                for out in resampler.resample(frame)
+            ]
+            if chunks:
+                got = np.concatenate(chunks)[:samples]
+                audio[: len(got)] = got
+    return DecodedSource(frames.clamp(-1.0, 1.0), torch.from_numpy(audio))

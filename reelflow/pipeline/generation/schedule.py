@@ -8,14 +8,14 @@ import itertools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import torch
 
-from reelflow.pipeline.editing.latent_edit import LatentEdit
-from reelflow.pipeline.editing.preview import Preview, preview_frames, x0_estimate
 from reelflow.pipeline.generation.conditioning import Conditioning
 from reelflow.pipeline.generation.loop_state import LoopState
+from reelflow.pipeline.generation.preview import Preview, preview_frames, x0_estimate
+from reelflow.pipeline.generation.replacement import LatentEdit
+from reelflow.pipeline.generation.stage_protocol import Stages
 from reelflow.pipeline.generation.stages import to_wire
 from reelflow.pipeline.model.audio_codec import AudioCodec
 from reelflow.pipeline.model.presets import Preset
@@ -70,52 +70,6 @@ class GenerationResult:
     steps_reused: int = 0  # denoising steps whose velocities came from the step cache
     # the final (xv, xa) as muxed (wire dtype): what an edit of this clip starts from
     latents: tuple[torch.Tensor, torch.Tensor] | None = None
-
-
-class Stages(Protocol):
-    async def encode(self, plan: Plan) -> Conditioning: ...
-
-    async def keyframes(
-        self,
-        cond: Conditioning,
-        seed: int,
-        steps: int,
-        guidance: float,
-        shift: float,
-        height: int,
-        width: int,
-    ) -> torch.Tensor: ...
-
-    async def temporal_velocity(
-        self,
-        xv: torch.Tensor,
-        xa: torch.Tensor,
-        t: float,
-        cond: Conditioning,
-        keyframes: torch.Tensor,
-        guidance: float,
-        phase: int,
-    ) -> torch.Tensor: ...
-
-    async def audio_velocity(
-        self,
-        xa: torch.Tensor,
-        xv: torch.Tensor,
-        t: float,
-        cond: Conditioning,
-        guidance: float,
-        phase: int,
-    ) -> torch.Tensor: ...
-
-    async def spatial_velocity(
-        self, xv: torch.Tensor, t: float, cond: Conditioning, guidance: float
-    ) -> torch.Tensor: ...
-
-    async def decode_and_mux(
-        self, xv: torch.Tensor, xa: torch.Tensor, fps: int, sample_rate: int, num_samples: int
-    ) -> bytes: ...
-
-    async def preview(self, x0: torch.Tensor) -> bytes: ...
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -245,7 +199,7 @@ async def generate(
 ) -> GenerationResult:
     """`resume`: continue a job from a saved loop state (same request) instead of step 0.
     `on_step`: awaited with the loop state after every denoising step (to checkpoint it).
-    `edit`: a retake, extension or remix of a source clip (editing/latent_edit.py).
+    `edit`: a retake, extension or remix of a source clip (replacement.py; editing/ builds it).
     `preview_every`: every that many steps, `on_preview` gets a sprite of the x0 estimate."""
     video_shape, audio_shape = latent_shapes(plan, preset)
     if resume is not None and not resume.fits(video_shape, audio_shape, options.steps):

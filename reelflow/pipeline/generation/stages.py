@@ -14,8 +14,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from reelflow.pipeline.editing.preview import sprite_jpeg
-from reelflow.pipeline.editing.source import decode_upload
 from reelflow.pipeline.generation.conditioning import (
     Conditioning,
     audio_to_frame_weights,
@@ -24,7 +22,8 @@ from reelflow.pipeline.generation.conditioning import (
     pad_tokens,
     shot_starts,
 )
-from reelflow.pipeline.generation.mux import encode_mp4
+from reelflow.pipeline.generation.mux import decode_upload, encode_mp4
+from reelflow.pipeline.generation.preview import sprite_jpeg
 from reelflow.pipeline.generation.reference_tokens import encode_references, token_dims
 from reelflow.pipeline.generation.windows import blend, spans, window_index
 from reelflow.pipeline.model.audio_codec import AudioCodec

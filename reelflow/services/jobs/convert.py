@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from google.protobuf import timestamp_pb2
 
-from reelflow.pipeline.editing.preview import MAX_PREVIEW_EVERY
+from reelflow.pipeline.generation.preview import MAX_PREVIEW_EVERY
 from reelflow.pipeline.generation.request import (
     MAX_CACHE_THRESHOLD,
     MAX_GUIDANCE,

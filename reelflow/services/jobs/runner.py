@@ -10,11 +10,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from reelflow.pipeline.editing.latent_edit import LatentEdit
 from reelflow.pipeline.editing.prepare import PreparedEdit, latent_edit, prepare_edit
-from reelflow.pipeline.editing.preview import Preview
 from reelflow.pipeline.editing.source import SourceLatents, SourceMeta
 from reelflow.pipeline.generation.loop_state import LoopState
+from reelflow.pipeline.generation.preview import Preview
+from reelflow.pipeline.generation.replacement import LatentEdit
 from reelflow.pipeline.generation.request import prepare
 from reelflow.pipeline.generation.schedule import Progress, generate, latent_shapes
 from reelflow.pipeline.model.presets import Preset

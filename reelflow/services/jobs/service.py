@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator, Iterable
 import grpc
 
 from reelflow.pipeline.editing.prepare import PreparedEdit, prepare_edit, upload_meta
-from reelflow.pipeline.editing.preview import MAX_PREVIEW_EVERY
 from reelflow.pipeline.editing.source import probe_upload
+from reelflow.pipeline.generation.preview import MAX_PREVIEW_EVERY
 from reelflow.pipeline.generation.request import limits_for, prepare
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import ScriptError

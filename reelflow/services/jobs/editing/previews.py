@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 
-from reelflow.pipeline.editing.preview import Preview
+from reelflow.pipeline.generation.preview import Preview
 from reelflow.v1 import generation_pb2
 
 PREVIEW = ".preview"
