@@ -23,14 +23,14 @@ import numpy as np
 import torch
 
 from bench.quality import world_requests
+from reelflow.lab.toyworld.evaluate import evaluate_arrays, summarise
+from reelflow.lab.toyworld.world import render_clip
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.generation.request import prepare
 from reelflow.pipeline.generation.schedule import generate
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.video_autoencoder import from_frames, to_frames
-from reelflow.pipeline.toyworld.evaluate import evaluate_arrays, summarise
-from reelflow.pipeline.toyworld.world import render_clip
 
 COLUMNS = ("colour", "shape", "motion", "framing", "cuts", "audio", "av", "lip_sync", "speckle")
 

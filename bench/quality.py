@@ -20,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
+from reelflow.lab.toyworld.evaluate import evaluate_mp4, summarise
+from reelflow.lab.toyworld.files import reference_files
+from reelflow.lab.toyworld.prompts import prompt_text
+from reelflow.lab.toyworld.sample import sample_spec
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.generation.request import GenerationRequest, prepare
 from reelflow.pipeline.generation.schedule import GenerationOptions, generate
 from reelflow.pipeline.model.presets import Preset
-from reelflow.pipeline.toyworld.evaluate import evaluate_mp4, summarise
-from reelflow.pipeline.toyworld.files import reference_files
-from reelflow.pipeline.toyworld.prompts import prompt_text
-from reelflow.pipeline.toyworld.sample import sample_spec
 
 RUN_DIR = Path(__file__).resolve().parent.parent / "runs" / "tiny"
 Variant = Callable[[GenerationOptions], GenerationOptions]

@@ -129,7 +129,7 @@ def quality(stages, checkpoint, step, config: BenchConfig) -> tuple[Table, dict]
             ),
             tuple(rows),
             (
-                "Accuracies (0–1) from reelflow.pipeline.toyworld.evaluate; same prompts and "
+                "Accuracies (0–1) from reelflow.lab.toyworld.evaluate; same prompts and "
                 f"seeds per mode. Clips in {out}.",
             ),
         ),

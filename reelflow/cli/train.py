@@ -75,7 +75,7 @@ class ProgressLine:
 
 def run(args: argparse.Namespace) -> int:
     if args.what == "codec":
-        from reelflow.pipeline.training.codec import CodecTrainConfig, CodecTrainer
+        from reelflow.lab.training.codec import CodecTrainConfig, CodecTrainer
 
         trainer = CodecTrainer(CodecTrainConfig(seed=args.seed, threads=args.threads), args.run)
         print(f"codec from step {trainer.step} for {args.minutes:g} min in {args.run}", flush=True)
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         if args.check:
             _print_round_trip(trainer.weights_path, args.check, args.seed)
         return 0
-    from reelflow.pipeline.training.branches import TrainConfig, Trainer
+    from reelflow.lab.training.branches import TrainConfig, Trainer
 
     if args.what == "cache":
         return _build_cache(args, TrainConfig(pool=args.pool, seed=args.seed))
@@ -118,10 +118,10 @@ def run(args: argparse.Namespace) -> int:
 def _print_round_trip(weights: Path, count: int, seed: int) -> None:
     import json
 
+    from reelflow.lab.training.codec import round_trip_scores
     from reelflow.pipeline.generation.stages import video_codec
     from reelflow.pipeline.model.audio_codec import AudioCodec
     from reelflow.pipeline.model.presets import get_preset
-    from reelflow.pipeline.training.codec import round_trip_scores
 
     preset = get_preset("tiny")  # the audio round trip is linear: its bin scale cancels
     codecs = video_codec(preset, weights), AudioCodec(preset.audio_codec)
@@ -132,10 +132,10 @@ def _print_round_trip(weights: Path, count: int, seed: int) -> None:
 def _build_cache(args: argparse.Namespace, config) -> int:
     import torch
 
+    from reelflow.lab.training.examples import ExampleMaker
+    from reelflow.lab.training.latent_cache import LatentCache
     from reelflow.pipeline.generation.stages import PromptEncoderStage
     from reelflow.pipeline.model.presets import get_preset
-    from reelflow.pipeline.training.examples import ExampleMaker
-    from reelflow.pipeline.training.latent_cache import LatentCache
 
     preset = get_preset(config.preset)
     maker = ExampleMaker(preset, PromptEncoderStage(preset, args.codec), config.fps)

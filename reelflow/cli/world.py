@@ -77,14 +77,14 @@ def _generate(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from reelflow.lab.toyworld.files import attachments
+    from reelflow.lab.toyworld.prompts import prompt_text
+    from reelflow.lab.toyworld.sample import sample_spec
     from reelflow.pipeline.generation.embedded import LocalStages
     from reelflow.pipeline.generation.request import GenerationRequest, prepare
     from reelflow.pipeline.generation.schedule import generate
     from reelflow.pipeline.model.presets import get_preset
     from reelflow.pipeline.model.weights import resolve_checkpoint
-    from reelflow.pipeline.toyworld.files import attachments
-    from reelflow.pipeline.toyworld.prompts import prompt_text
-    from reelflow.pipeline.toyworld.sample import sample_spec
 
     preset = get_preset("tiny")
     stages = LocalStages(preset, resolve_checkpoint(args.checkpoint))
@@ -113,9 +113,9 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from reelflow.lab.toyworld.files import reference_files
+    from reelflow.lab.toyworld.world import make_dataset
     from reelflow.pipeline.generation.mux import encode_mp4
-    from reelflow.pipeline.toyworld.files import reference_files
-    from reelflow.pipeline.toyworld.world import make_dataset
 
     if args.count < 1:
         print("--count must be >= 1", file=sys.stderr)
@@ -175,9 +175,9 @@ def _row(name: str, s) -> list[str]:
 
 
 def _write_sheets(folder: Path, videos: list[Path]) -> None:
+    from reelflow.lab.toyworld.contact_sheet import contact_sheet, overview
+    from reelflow.lab.toyworld.files import encode_png
     from reelflow.pipeline.generation.mux import decode_mp4
-    from reelflow.pipeline.toyworld.contact_sheet import contact_sheet, overview
-    from reelflow.pipeline.toyworld.files import encode_png
 
     clips = []
     for mp4 in videos:
@@ -191,8 +191,8 @@ def _write_sheets(folder: Path, videos: list[Path]) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from reelflow.pipeline.toyworld.evaluate import evaluate_mp4, summarise
-    from reelflow.pipeline.toyworld.spec import ClipSpec
+    from reelflow.lab.toyworld.evaluate import evaluate_mp4, summarise
+    from reelflow.lab.toyworld.spec import ClipSpec
 
     folder: Path = args.dir
     pairs = [

@@ -6,7 +6,7 @@ Above that, `high_bands` channels hold the RMS of each equal band of the remaini
 and decode fills every band with a fixed noise pattern at that level: noise filling, as in
 spectral band replication (HE-AAC). The high band of the world's sounds is rain, hiss and the
 noisy part of speech, for which the level is all that is heard; a flow model denoises a few
-smooth levels where it did not learn 240 noise-like coefficients (training/resize_audio.py).
+smooth levels where it did not learn 240 noise-like coefficients (lab/training/resize_audio.py).
 (The video codec is learned: model/video_autoencoder.py.)
 
 Latents are standardised per channel (`bin_scale`, fitted on training audio and stored in the

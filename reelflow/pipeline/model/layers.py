@@ -35,7 +35,7 @@ class TimestepEmbedder(nn.Module):
     """t in [0, 1] -> (B, dim), via sinusoidal features of 1000 t and an MLP (DiT).
 
     `zero`: the output layer starts at zero, so an input added to trained networks changes
-    nothing until it is trained (training/add_blocks.py)."""
+    nothing until it is trained (lab/training/add_blocks.py)."""
 
     def __init__(self, dim: int, freq_dim: int = 256, zero: bool = False):
         super().__init__()

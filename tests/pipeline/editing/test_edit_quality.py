@@ -10,15 +10,15 @@ import asyncio
 import numpy as np
 import pytest
 
+from reelflow.lab.toyworld.measure_video import _hue, classify_colour, measure_video
+from reelflow.lab.toyworld.prompts import prompt_text
+from reelflow.lab.toyworld.spec import COLOURS, ClipSpec, ShotSpec
 from reelflow.pipeline.editing.edits import EditSpec
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.generation.request import GenerationRequest, prepare
 from reelflow.pipeline.generation.schedule import generate
 from reelflow.pipeline.model.weights import DEFAULT_CHECKPOINT
-from reelflow.pipeline.toyworld.measure_video import _hue, classify_colour, measure_video
-from reelflow.pipeline.toyworld.prompts import prompt_text
-from reelflow.pipeline.toyworld.spec import COLOURS, ClipSpec, ShotSpec
 from tests.pipeline.editing.edit_helpers import edit, make_source
 
 STEPS = 8

@@ -12,14 +12,14 @@ import time
 import numpy as np
 import pytest
 
+from reelflow.lab.toyworld.evaluate import evaluate_mp4
+from reelflow.lab.toyworld.prompts import prompt_text
+from reelflow.lab.toyworld.spec import ClipSpec, ShotSpec
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.generation.request import GenerationRequest, prepare
 from reelflow.pipeline.generation.schedule import generate
 from reelflow.pipeline.model.weights import DEFAULT_CHECKPOINT
-from reelflow.pipeline.toyworld.evaluate import evaluate_mp4
-from reelflow.pipeline.toyworld.prompts import prompt_text
-from reelflow.pipeline.toyworld.spec import ClipSpec, ShotSpec
 from reelflow.services.client import JobClient, generate_remote
 from reelflow.services.deployments import server
 from reelflow.services.deployments.ranks import ACTOR_PREFIX
