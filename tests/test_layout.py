@@ -10,8 +10,12 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "reelflow"
 # folder -> the top-level names and reelflow packages its modules must never import
 FORBIDDEN = {
-    "pipeline": ("ray", "grpc", "reelflow.services", "reelflow.cli", "reelflow.v1"),
-    "services": ("reelflow.cli",),
+    "pipeline": ("ray", "grpc", "reelflow.services", "reelflow.cli", "reelflow.v1", "reelflow.lab"),
+    # editing builds on generation, never the reverse
+    "pipeline/generation": ("reelflow.pipeline.editing",),
+    "services": ("reelflow.cli", "reelflow.lab"),
+    # the lab (synthetic world, training) builds on the model library, outside serving
+    "lab": ("ray", "grpc", "reelflow.services", "reelflow.cli", "reelflow.v1"),
 }
 MAX_MODULES = 12  # per package folder, __init__ not counted
 
