@@ -3,7 +3,6 @@ of a local Ray Serve, against the same N run one after another, in the same run.
 
 from __future__ import annotations
 
-import inspect
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,9 +14,9 @@ from reelflow.services.client import generate_remote
 
 def step_batching_present() -> bool:
     """Whether the deployed velocity methods batch steps across jobs (@serve.batch)."""
-    from reelflow.services.deployments import audio_gen, temporal_rayflow
+    from reelflow.services.deployments.roles import ROLES
 
-    return any("serve.batch" in inspect.getsource(m) for m in (temporal_rayflow, audio_gen))
+    return any(m.batched for role in ROLES.values() for m in role.methods)
 
 
 def _burst(address: str, jobs: int, steps: int) -> float:

@@ -59,8 +59,8 @@ def step_payloads(steps: int) -> dict[str, int]:
         xa=tensor_to_proto(inputs.xa), xv=tensor_to_proto(inputs.xv), t=0.5, cond=cond
     )
     return {
-        "TemporalRayFlow.velocity request": video.ByteSize(),
-        "AudioGen.velocity request": audio.ByteSize(),
+        "TemporalStage.velocity request": video.ByteSize(),
+        "AudioStage.velocity request": audio.ByteSize(),
         "of which conditioning": cond.ByteSize(),
         "velocity reply (xv, fp16)": tensor_to_proto(inputs.xv).ByteSize(),
     }

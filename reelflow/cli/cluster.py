@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from reelflow.services.config import STAGE_NAMES, DeploymentConfig
+from reelflow.services.config import STAGE_NAMES, DeploymentConfig, check_stage_name
 
 GROUP, VERSION, PLURAL = "ray.io", "v1", "rayservices"
 APP_NAME = "reelflow"
@@ -79,8 +79,7 @@ def _replicas(entry: dict[str, Any]) -> str:
 
 def scaled_serve_config(serve_config_v2: str, stage: str, low: int, high: int) -> str:
     """serveConfigV2 with `stage` set to `low..high` replicas (a fixed count when equal)."""
-    if stage not in STAGE_NAMES:
-        raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGE_NAMES)}")
+    check_stage_name(stage, "cluster scale")
     if not (0 <= low <= high and high >= 1):
         raise ValueError("need 0 <= --min <= --max and --max >= 1")
     if low == high == 0:

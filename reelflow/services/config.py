@@ -21,12 +21,19 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent / "serve_config.yaml"
 STAGE_NAMES = (
     "Orchestrator",
     "PromptEncoder",
-    "SpatialDiT",
-    "TemporalRayFlow",
-    "AudioGen",
+    "SpatialStage",
+    "TemporalStage",
+    "AudioStage",
     "Muxer",
 )
-PARALLEL_STAGES = {"SpatialDiT": "spatial", "TemporalRayFlow": "temporal", "AudioGen": "audio"}
+PARALLEL_STAGES = {"SpatialStage": "spatial", "TemporalStage": "temporal", "AudioStage": "audio"}
+# Deployment names before they described the role (they were the network classes' names):
+# a config that still uses one is refused with the new name.
+RENAMED_STAGES = {
+    "SpatialDiT": "SpatialStage",
+    "TemporalRayFlow": "TemporalStage",
+    "AudioGen": "AudioStage",
+}
 # A replica whose ranks are Ray actors is checked this often: a dead rank is found (and the
 # whole group replaced) within about this long, where Serve's default is 10 s.
 PARALLEL_HEALTH_CHECK_PERIOD_S = 2.0
@@ -41,6 +48,17 @@ _AUTOSCALING_KEYS = {
 }
 
 
+def check_stage_name(name: str, where: str) -> None:
+    """Raises ValueError for a name that is not a stage, saying the new name of a renamed one."""
+    if name in RENAMED_STAGES:
+        raise ValueError(
+            f"{where}: the {name} deployment is now called {RENAMED_STAGES[name]} "
+            "(stage deployments are named by their role, not by their network)"
+        )
+    if name not in STAGE_NAMES:
+        raise ValueError(f"{where}: unknown stage {name!r}; known: {', '.join(STAGE_NAMES)}")
+
+
 @dataclass(frozen=True)
 class DeploymentConfig:
     name: str
@@ -53,12 +71,11 @@ class DeploymentConfig:
 
     def __post_init__(self) -> None:
         where = f"deployments.{self.name}"
+        check_stage_name(self.name, where)
         if self.parallel.degree > 1 and self.name not in PARALLEL_STAGES:
             raise ValueError(
                 f"{where}.parallel: only {', '.join(PARALLEL_STAGES)} run on several devices"
             )
-        if self.name not in STAGE_NAMES:
-            raise ValueError(f"{where}: unknown stage; known: {', '.join(STAGE_NAMES)}")
         if (self.num_replicas is None) == (self.autoscaling_config is None):
             raise ValueError(f"{where}: set exactly one of num_replicas and autoscaling_config")
         if self.num_replicas is not None and (

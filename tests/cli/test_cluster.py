@@ -35,14 +35,14 @@ def deployments(obj: dict) -> dict[str, dict]:
 @pytest.mark.parametrize(("low", "high"), [(1, 4), (3, 3), (0, 2)])
 def test_scale_patch_gives_a_valid_rayservice_with_the_new_bounds(values_name, low, high):
     before = rayservice(values_name)
-    patch = cluster.scale_patch(before, "TemporalRayFlow", low, high)
+    patch = cluster.scale_patch(before, "TemporalStage", low, high)
     assert patch[0] == {"op": "test", "path": "/metadata/resourceVersion", "value": "4711"}
     assert [op["path"] for op in patch[1:]] == ["/spec/serveConfigV2"]
     after = cluster.apply_patch(before, patch)
     validate_crd_object(after, "rayservices")
     config = yaml.safe_load(after["spec"]["serveConfigV2"])
     ServeDeploySchema.model_validate(config)
-    entry = deployments(after)["TemporalRayFlow"]
+    entry = deployments(after)["TemporalStage"]
     if low == high:
         assert entry["num_replicas"] == high and "autoscaling_config" not in entry
     else:
@@ -50,18 +50,18 @@ def test_scale_patch_gives_a_valid_rayservice_with_the_new_bounds(values_name, l
         assert entry["autoscaling_config"]["min_replicas"] == low
         assert entry["autoscaling_config"]["max_replicas"] == high
     # Everything else is untouched: other stages, resources, the application's args.
-    untouched = {k: v for k, v in deployments(before).items() if k != "TemporalRayFlow"}
-    assert {k: v for k, v in deployments(after).items() if k != "TemporalRayFlow"} == untouched
-    assert entry["ray_actor_options"] == deployments(before)["TemporalRayFlow"]["ray_actor_options"]
+    untouched = {k: v for k, v in deployments(before).items() if k != "TemporalStage"}
+    assert {k: v for k, v in deployments(after).items() if k != "TemporalStage"} == untouched
+    assert entry["ray_actor_options"] == deployments(before)["TemporalStage"]["ray_actor_options"]
     parse_config(config["applications"][0]["args"])
 
 
 def test_scale_keeps_existing_autoscaling_settings():
     before = rayservice("small-gpu")
-    after = cluster.apply_patch(before, cluster.scale_patch(before, "TemporalRayFlow", 2, 6))
-    auto = deployments(after)["TemporalRayFlow"]["autoscaling_config"]
+    after = cluster.apply_patch(before, cluster.scale_patch(before, "TemporalStage", 2, 6))
+    auto = deployments(after)["TemporalStage"]["autoscaling_config"]
     assert auto == {
-        **deployments(before)["TemporalRayFlow"]["autoscaling_config"],
+        **deployments(before)["TemporalStage"]["autoscaling_config"],
         "min_replicas": 2,
         "max_replicas": 6,
     }
@@ -71,6 +71,7 @@ def test_scale_keeps_existing_autoscaling_settings():
     ("stage", "low", "high", "message"),
     [
         ("Painter", 1, 2, "unknown stage"),
+        ("TemporalRayFlow", 1, 2, "now called TemporalStage"),
         ("Muxer", 3, 2, "--min <= --max"),
         ("Muxer", -1, 2, "--min <= --max"),
         ("Muxer", 0, 0, "--max"),
@@ -169,9 +170,9 @@ def api_server():
 
 def test_scale_sends_a_json_patch_through_the_kubernetes_client(api_server, tmp_path, capsys):
     config = api_server.kubeconfig(tmp_path / "kubeconfig")
-    args = ["cluster", "scale", "AudioGen", "--min", "1", "--max", "3"]
+    args = ["cluster", "scale", "AudioStage", "--min", "1", "--max", "3"]
     assert main([*args, "--name", "demo-reelflow", "--kubeconfig", config]) == 0
-    assert "AudioGen: replicas 1..3" in capsys.readouterr().out
+    assert "AudioStage: replicas 1..3" in capsys.readouterr().out
     (get, patch) = api_server.requests
     assert get[:2] == ("GET", RAYSERVICE_PATH)
     assert patch[:2] == ("PATCH", RAYSERVICE_PATH)
@@ -179,7 +180,7 @@ def test_scale_sends_a_json_patch_through_the_kubernetes_client(api_server, tmp_
     assert {k.lower(): v for k, v in patch[2].items()}["authorization"] == "Bearer not-a-secret"
     scaled = api_server.objects[RAYSERVICE_PATH]
     validate_crd_object(scaled, "rayservices")
-    assert deployments(scaled)["AudioGen"]["autoscaling_config"]["max_replicas"] == 3
+    assert deployments(scaled)["AudioStage"]["autoscaling_config"]["max_replicas"] == 3
 
 
 def test_status_reads_the_rayservice_and_its_pods(api_server, tmp_path, capsys):
@@ -229,7 +230,7 @@ def live_status(obj: dict) -> dict:
                     "status": "RUNNING",
                     "serveDeploymentStatuses": {
                         **{name: {"status": "HEALTHY"} for name in STAGE_NAMES},
-                        "AudioGen": {"status": "UPDATING", "message": "1 replica starting"},
+                        "AudioStage": {"status": "UPDATING", "message": "1 replica starting"},
                     },
                 }
             },
@@ -269,29 +270,25 @@ def test_status_summary_of_a_live_rayservice():
     assert (status.service_status, status.app_status) == ("Running", "RUNNING")
     assert (status.pods_ready, status.pods_total, status.gpus_requested) == (3, 4, 2)
     stages = {s.name: s for s in status.stages}
-    assert stages["TemporalRayFlow"].replicas == "1..3" and stages["AudioGen"].replicas == "2"
-    assert stages["AudioGen"].status == "UPDATING"
+    assert stages["TemporalStage"].replicas == "1..3" and stages["AudioStage"].replicas == "2"
+    assert stages["AudioStage"].status == "UPDATING"
     text = cluster.format_status(status)
     assert "RayService video/demo-reelflow: Running" in text
-    assert "AudioGen         2         UPDATING  1 replica starting" in text
+    assert "AudioStage       2         UPDATING  1 replica starting" in text
     assert "condition Ready=True NonZeroServeEndpoints" in text
 
 
 def test_cli_scale_and_status_offline_on_a_manifest(tmp_path, capsys):
     manifest = tmp_path / "rendered.yaml"
     manifest.write_text(yaml.safe_dump_all(render(value_sets()["small-gpu"])))
-    assert (
-        main(
-            ["cluster", "scale", "SpatialDiT", "--min", "1", "--max", "2", "--file", str(manifest)]
-        )
-        == 0
-    )
+    args = ["cluster", "scale", "SpatialStage", "--min", "1", "--max", "2"]
+    assert main([*args, "--file", str(manifest)]) == 0
     scaled = yaml.safe_load(capsys.readouterr().out)
     validate_crd_object(scaled, "rayservices")
-    assert deployments(scaled)["SpatialDiT"]["autoscaling_config"]["max_replicas"] == 2
+    assert deployments(scaled)["SpatialStage"]["autoscaling_config"]["max_replicas"] == 2
     (tmp_path / "scaled.yaml").write_text(yaml.safe_dump(scaled))
     assert main(["cluster", "status", "--file", str(tmp_path / "scaled.yaml")]) == 0
-    assert "SpatialDiT       1..2" in capsys.readouterr().out
+    assert "SpatialStage     1..2" in capsys.readouterr().out
     assert (
         main(["cluster", "scale", "Painter", "--min", "1", "--max", "2", "--file", str(manifest)])
         == 2

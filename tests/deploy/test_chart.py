@@ -13,7 +13,7 @@ from helm_python.errors import HelmError
 from ray.serve.schema import ServeDeploySchema
 
 from reelflow.services import metrics
-from reelflow.services.config import DEFAULT_CONFIG, STAGE_NAMES, parse_config
+from reelflow.services.config import DEFAULT_CONFIG, RENAMED_STAGES, STAGE_NAMES, parse_config
 from tests.deploy.chart import (
     CHART,
     OPERATOR_KINDS,
@@ -169,7 +169,7 @@ def test_small_gpu_example_has_a_gpu_pool_per_branch_and_room_for_every_replica(
         replicas = settings.get("num_replicas") or settings["autoscaling_config"]["max_replicas"]
         for resource, amount in settings["ray_actor_options"].get("resources", {}).items():
             demand[resource] = demand.get(resource, 0) + amount * replicas
-        if stage in ("SpatialDiT", "TemporalRayFlow", "AudioGen"):
+        if stage in ("SpatialStage", "TemporalStage", "AudioStage"):
             assert settings["ray_actor_options"]["num_gpus"] > 0, stage
     for resource, needed in demand.items():
         assert needed <= capacity.get(resource, 0), f"{resource}: {needed} > {capacity}"
@@ -257,7 +257,7 @@ def test_prometheus_rule_and_dashboard_carry_the_repository_files():
 BAD_VALUES = {
     "negative replicas": {"serveConfig": {"deployments": {"Muxer": {"num_replicas": -1}}}},
     "zero max_ongoing_requests": {
-        "serveConfig": {"deployments": {"AudioGen": {"max_ongoing_requests": 0}}}
+        "serveConfig": {"deployments": {"AudioStage": {"max_ongoing_requests": 0}}}
     },
     "GPU count as a string": {
         "workerGroups": [
@@ -265,7 +265,7 @@ BAD_VALUES = {
         ]
     },
     "stage num_gpus as a string": {
-        "serveConfig": {"deployments": {"SpatialDiT": {"ray_actor_options": {"num_gpus": "1"}}}}
+        "serveConfig": {"deployments": {"SpatialStage": {"ray_actor_options": {"num_gpus": "1"}}}}
     },
     "unknown stage": {
         "serveConfig": {"deployments": {"Painter": {"num_replicas": 1, "max_ongoing_requests": 1}}}
@@ -313,13 +313,26 @@ def test_values_schema_accepts_the_shipped_values(name):
             "no workerGroup advertises",
         ),
         (
-            {"serveConfig": {"deployments": {"AudioGen": {"ray_actor_options": {"num_gpus": 1}}}}},
+            {
+                "serveConfig": {
+                    "deployments": {"AudioStage": {"ray_actor_options": {"num_gpus": 1}}}
+                }
+            },
             "no workerGroup has gpus",
         ),
     ],
 )
 def test_render_refuses_a_stage_that_could_never_be_placed(values, message):
     with pytest.raises(HelmError, match=message):
+        render(values)
+
+
+@pytest.mark.parametrize("old", sorted(RENAMED_STAGES))
+def test_render_names_the_new_name_of_a_renamed_stage(old):
+    values = {"serveConfig": {"deployments": {old: {"num_replicas": 2}}}}
+    with pytest.raises(
+        HelmError, match=rf"deployments\.{old}: .* now called {RENAMED_STAGES[old]};"
+    ):
         render(values)
 
 

@@ -19,12 +19,12 @@ RAYFLOW = {"reelflow_rayflow": "4"}
 
 
 def gpu_values(parallel: dict[str, int], node_gpus: int) -> dict[str, Any]:
-    """TemporalRayFlow on a pool of `node_gpus`-GPU nodes, one GPU per rank."""
+    """TemporalStage on a pool of `node_gpus`-GPU nodes, one GPU per rank."""
     return {
         "serveConfig": {
             "preset": "720p",
             "deployments": {
-                "TemporalRayFlow": {
+                "TemporalStage": {
                     "ray_actor_options": {
                         "num_cpus": 2,
                         "num_gpus": 1,
@@ -63,19 +63,19 @@ def deployment(objects: list[dict], name: str) -> dict[str, Any]:
 def test_a_two_gpu_group_renders_as_two_bundles_on_one_node():
     objects = render(gpu_values({"ulysses": 2}, node_gpus=2))
     validate_crd_object(by_kind(objects, "RayService")[0], "rayservices")
-    args, entry = deployment(objects, "TemporalRayFlow")
+    args, entry = deployment(objects, "TemporalStage")
     bundle = {"CPU": 2, "GPU": 1, "reelflow_rayflow": 1}
     assert entry["placement_group_bundles"] == [bundle, bundle]
     assert entry["placement_group_strategy"] == "STRICT_PACK"
     # the same options the code derives from the same serving config (reelflow serve)
-    options = parse_config(args).deployment("TemporalRayFlow").serve_options()
+    options = parse_config(args).deployment("TemporalStage").serve_options()
     assert {k: v for k, v in entry.items() if k != "name"} == options
-    assert "placement_group_bundles" not in deployment(objects, "AudioGen")[1]
+    assert "placement_group_bundles" not in deployment(objects, "AudioStage")[1]
 
 
 def test_cfg_and_ulysses_compose_into_the_group_size():
     objects = render(gpu_values({"ulysses": 2, "cfg": 2}, node_gpus=4))
-    _, entry = deployment(objects, "TemporalRayFlow")
+    _, entry = deployment(objects, "TemporalStage")
     assert len(entry["placement_group_bundles"]) == 4
 
 
@@ -83,7 +83,7 @@ def test_cfg_and_ulysses_compose_into_the_group_size():
     ("parallel", "node_gpus"), [({"ulysses": 4}, 2), ({"ulysses": 2, "cfg": 2}, 3)]
 )
 def test_render_refuses_a_group_larger_than_any_node_of_its_pool(parallel, node_gpus):
-    with pytest.raises(HelmError, match=r"TemporalRayFlow.parallel: .* needs 4 GPUs on one node"):
+    with pytest.raises(HelmError, match=r"TemporalStage.parallel: .* needs 4 GPUs on one node"):
         render(gpu_values(parallel, node_gpus))
 
 
@@ -91,9 +91,9 @@ def test_render_refuses_a_group_larger_than_any_node_of_its_pool(parallel, node_
     "deployments",
     [
         {"Muxer": {"parallel": {"ulysses": 2}}},  # only the branches run on several devices
-        {"AudioGen": {"parallel": {"cfg": 3}}},
-        {"AudioGen": {"parallel": {"ulysses": 0}}},
-        {"AudioGen": {"parallel": {"ring": 2}}},
+        {"AudioStage": {"parallel": {"cfg": 3}}},
+        {"AudioStage": {"parallel": {"ulysses": 0}}},
+        {"AudioStage": {"parallel": {"ring": 2}}},
     ],
 )
 def test_values_schema_rejects_bad_parallel_settings(deployments):

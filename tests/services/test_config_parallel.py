@@ -18,8 +18,8 @@ def with_parallel(stage: str, parallel, **actor) -> dict:
 
 
 def test_a_parallel_stage_gets_one_bundle_per_rank_packed_on_one_node():
-    raw = with_parallel("AudioGen", {"ulysses": 2, "cfg": 2}, num_cpus=1, num_gpus=1)
-    options = parse_config(raw).deployment("AudioGen").serve_options()
+    raw = with_parallel("AudioStage", {"ulysses": 2, "cfg": 2}, num_cpus=1, num_gpus=1)
+    options = parse_config(raw).deployment("AudioStage").serve_options()
     assert options["placement_group_bundles"] == [{"CPU": 1, "GPU": 1}] * 4
     assert options["placement_group_strategy"] == "STRICT_PACK"
     assert options["ray_actor_options"] == {"num_cpus": 1, "num_gpus": 1}  # rank 0 = bundle 0
@@ -27,7 +27,7 @@ def test_a_parallel_stage_gets_one_bundle_per_rank_packed_on_one_node():
 
 def test_degree_one_is_the_plain_deployment():
     config = parse_config(read_raw_config(None))
-    for name in ("SpatialDiT", "TemporalRayFlow", "AudioGen"):
+    for name in ("SpatialStage", "TemporalStage", "AudioStage"):
         assert config.deployment(name).parallel.degree == 1
         assert "placement_group_bundles" not in config.deployment(name).serve_options()
 
@@ -35,14 +35,14 @@ def test_degree_one_is_the_plain_deployment():
 @pytest.mark.parametrize(
     ("stage", "parallel", "message"),
     [
-        ("TemporalRayFlow", {"cfg": 3}, r"deployments\.TemporalRayFlow\.parallel: .*cfg must be"),
-        ("TemporalRayFlow", {"ulysses": 0}, r"TemporalRayFlow\.parallel: .*ulysses must be"),
-        ("AudioGen", {"ulysses": "2"}, r"AudioGen\.parallel: .*ulysses must be an integer"),
-        ("AudioGen", {"ring": 2}, r"AudioGen\.parallel: unknown keys \['ring'\]"),
-        ("AudioGen", [2], r"AudioGen\.parallel must be a mapping"),
-        ("Muxer", {"ulysses": 2}, r"deployments\.Muxer\.parallel: only SpatialDiT"),
+        ("TemporalStage", {"cfg": 3}, r"deployments\.TemporalStage\.parallel: .*cfg must be"),
+        ("TemporalStage", {"ulysses": 0}, r"TemporalStage\.parallel: .*ulysses must be"),
+        ("AudioStage", {"ulysses": "2"}, r"AudioStage\.parallel: .*ulysses must be an integer"),
+        ("AudioStage", {"ring": 2}, r"AudioStage\.parallel: unknown keys \['ring'\]"),
+        ("AudioStage", [2], r"AudioStage\.parallel must be a mapping"),
+        ("Muxer", {"ulysses": 2}, r"deployments\.Muxer\.parallel: only SpatialStage"),
         # the tiny preset's branches have 4 heads: Ulysses-3 cannot split them
-        ("SpatialDiT", {"ulysses": 3}, r"SpatialDiT\.parallel\.ulysses 3 does not divide .*4"),
+        ("SpatialStage", {"ulysses": 3}, r"SpatialStage\.parallel\.ulysses 3 does not divide .*4"),
     ],
 )
 def test_bad_parallel_settings_name_the_field(stage, parallel, message):

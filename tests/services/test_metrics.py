@@ -77,9 +77,9 @@ def _touch_every_metric() -> None:
     metrics.record_job("queued")
     metrics.observe_job_seconds("succeeded", 12.0)
     metrics.observe_queue_wait(0.5)
-    metrics.observe_stage_seconds("SpatialDiT", "keyframes", 0.2)
+    metrics.observe_stage_seconds("SpatialStage", "keyframes", 0.2)
     metrics.observe_step_seconds("temporal", 0.03)
-    metrics.observe_batch_size("AudioGen", 2)
+    metrics.observe_batch_size("AudioStage", 2)
     metrics.add_video_seconds(4.0)
     metrics.record_cache("conditioning", hit=True)
     metrics.record_error("INVALID_ARGUMENT")
@@ -126,7 +126,7 @@ def test_gpu_memory_is_recorded_with_cuda():
     if not torch.cuda.is_available():
         pytest.skip("needs a CUDA device")
     held = torch.ones(1024, 1024, device="cuda")  # 4 MiB
-    metrics.record_gpu_memory("SpatialDiT")
-    assert _sample("reelflow_gpu_memory_allocated_bytes", stage="SpatialDiT", device="0") >= (
+    metrics.record_gpu_memory("SpatialStage")
+    assert _sample("reelflow_gpu_memory_allocated_bytes", stage="SpatialStage", device="0") >= (
         held.numel() * 4
     )

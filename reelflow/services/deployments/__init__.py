@@ -1,2 +1,2 @@
-"""One Ray Serve deployment per stage, the Orchestrator ingress, the app builder, the stage
-wire and step batching."""
+"""The stage deployments (one generic class, stage.py, configured per role by roles.py), the
+Orchestrator ingress, the app builder, the stage wire and step batching."""

@@ -1,5 +1,6 @@
-"""The Ray Serve application: five stage deployments behind the Orchestrator ingress, each
-with the replicas, resources and concurrency the serving config gives it.
+"""The Ray Serve application: the five stage deployments (one StageDeployment class, bound
+once per role of roles.ROLES) behind the Orchestrator ingress, each with the replicas,
+resources and concurrency the serving config gives it.
 
 Import path for serve configs / KubeRay: `reelflow.services.deployments.app:build_app`, with
 the serving config (serve_config.yaml's structure) as its args.
@@ -12,12 +13,8 @@ from typing import Any
 from ray.serve import Application
 
 from reelflow.services.config import ServeConfig, parse_config
-from reelflow.services.deployments.audio_gen import AudioGen
-from reelflow.services.deployments.muxer import Muxer
 from reelflow.services.deployments.orchestrator import Orchestrator
-from reelflow.services.deployments.prompt_encoder import PromptEncoder
-from reelflow.services.deployments.spatial_dit import SpatialDiT
-from reelflow.services.deployments.temporal_rayflow import TemporalRayFlow
+from reelflow.services.deployments.stage import StageDeployment
 
 SERVICER_FUNCTIONS = [
     "reelflow.v1.generation_pb2_grpc.add_VideoGenerationServicer_to_server",
@@ -26,23 +23,21 @@ SERVICER_FUNCTIONS = [
 
 
 def build(config: ServeConfig) -> Application:
-    def configured(deployment, name: str):
-        return deployment.options(**config.deployment(name).serve_options())
+    preset, checkpoint = config.preset, config.checkpoint
 
-    preset, checkpoint, batching = config.preset, config.checkpoint, config.batching
-
-    def branch(deployment, name: str):
-        d = config.deployment(name)  # its ranks take the replica's own actor options
-        return configured(deployment, name).bind(
-            preset, checkpoint, batching, d.parallel, dict(d.ray_actor_options)
+    def stage(role: str):
+        """The generic stage deployment as `role` (roles.ROLES), under the role's name."""
+        d = config.deployment(role)  # its ranks take the replica's own actor options
+        return StageDeployment.options(name=role, **d.serve_options()).bind(
+            role, preset, checkpoint, config.batching, d.parallel, dict(d.ray_actor_options)
         )
 
-    return configured(Orchestrator, "Orchestrator").bind(
-        configured(PromptEncoder, "PromptEncoder").bind(preset, checkpoint),
-        branch(SpatialDiT, "SpatialDiT"),
-        branch(TemporalRayFlow, "TemporalRayFlow"),
-        branch(AudioGen, "AudioGen"),
-        configured(Muxer, "Muxer").bind(preset, checkpoint),
+    return Orchestrator.options(**config.deployment("Orchestrator").serve_options()).bind(
+        stage("PromptEncoder"),
+        stage("SpatialStage"),
+        stage("TemporalStage"),
+        stage("AudioStage"),
+        stage("Muxer"),
         preset,
         config.jobs,
         config.auth,

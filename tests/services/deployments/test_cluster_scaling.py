@@ -24,9 +24,9 @@ POOLS = {
     "Orchestrator": "pool_cpu",
     "PromptEncoder": "pool_cpu",
     "Muxer": "pool_cpu",
-    "SpatialDiT": "pool_video",
-    "TemporalRayFlow": "pool_video",
-    "AudioGen": "pool_audio",
+    "SpatialStage": "pool_video",
+    "TemporalStage": "pool_video",
+    "AudioStage": "pool_audio",
 }
 
 
@@ -129,14 +129,14 @@ def test_stages_pinned_to_pools_scaled_independently_and_a_node_lost_mid_job(clu
     for deployment, replicas in before.items():
         assert all(POOLS[deployment] in pools[node] for _, node in replicas), deployment
 
-    # Scale AudioGen alone: 1 -> 2 replicas, the other deployments keep their replicas.
-    server.apply_config(raw, replicas={"AudioGen": 2})
-    after = wait_for(lambda: len((p := placement()).get("AudioGen", [])) == 2 and p)
-    assert {n for _, n in after["AudioGen"]} == {
+    # Scale AudioStage alone: 1 -> 2 replicas, the other deployments keep their replicas.
+    server.apply_config(raw, replicas={"AudioStage": 2})
+    after = wait_for(lambda: len((p := placement()).get("AudioStage", [])) == 2 and p)
+    assert {n for _, n in after["AudioStage"]} == {
         nodes["audio_a"].node_id,
         nodes["audio_b"].node_id,
     }
-    for deployment in set(POOLS) - {"AudioGen"}:
+    for deployment in set(POOLS) - {"AudioStage"}:
         assert after[deployment] == before[deployment], f"{deployment} was touched"
 
     # Lose an audio node during a job: the step is retried on the other audio replica.

@@ -59,7 +59,7 @@ def address(tmp_path_factory):
         "stage_retries": 4,
     }
     raw["auth"] = {"enabled": True, "keys_file": str(keys)}
-    temporal = raw["deployments"]["TemporalRayFlow"]
+    temporal = raw["deployments"]["TemporalStage"]
     temporal["num_replicas"] = 2  # one can be killed; 2 cores hold both at 0.2 CPU each
     temporal["ray_actor_options"] = {**temporal["ray_actor_options"], "num_cpus": 0.2}
     config = server.start(raw, grpc_port=free_port())
@@ -165,7 +165,7 @@ def test_killing_a_stage_replica_mid_job_retries_the_step(client, capsys):
         wait_for(lambda: client.get(job.job_id).progress.step >= 2)
         began = time.monotonic()
         if kill:
-            ray.kill(replica_actors("TemporalRayFlow")[0], no_restart=True)
+            ray.kill(replica_actors("TemporalStage")[0], no_restart=True)
         return client.wait(job.job_id, timeout_s=300), time.monotonic() - began
 
     _, baseline = run(kill=False)

@@ -1,4 +1,4 @@
-"""A stage replica that owns two ranks on a real local Ray Serve: TemporalRayFlow at
+"""A stage replica that owns two ranks on a real local Ray Serve: TemporalStage at
 `ulysses: 2`, then at `cfg: 2` (redeployed in place), each giving the one-device clip; then one
 of its ranks is killed mid-job, Serve replaces the replica's whole group and the job finishes."""
 
@@ -45,7 +45,7 @@ CATEGORIES = ("colour", "shape", "motion", "framing", "cut_frames", "audio")
 def raw_config(parallel: dict) -> dict:
     raw = server.read_raw_config(None)
     raw["checkpoint"] = ""  # the shipped checkpoint: the evaluator has something to read
-    temporal = raw["deployments"]["TemporalRayFlow"]
+    temporal = raw["deployments"]["TemporalStage"]
     # two ranks of 0.2 CPU: the whole app still fits this machine's 2 CPUs
     temporal["ray_actor_options"] = {**temporal["ray_actor_options"], "num_cpus": 0.2}
     temporal["parallel"] = parallel
@@ -139,7 +139,7 @@ def test_killing_a_rank_mid_job_replaces_the_replica_and_the_job_finishes(served
     import ray
 
     _, address = served
-    (replica,) = replica_actors("TemporalRayFlow")
+    (replica,) = replica_actors("TemporalStage")
     replica_id = replica._actor_id
     ((_, follower),) = rank_actors()
     with JobClient(address) as client:
@@ -150,11 +150,11 @@ def test_killing_a_rank_mid_job_replaces_the_replica_and_the_job_finishes(served
         ray.kill(follower, no_restart=True)
         final = client.wait(job.job_id, timeout_s=300)
     assert final.state == pb.JOB_STATE_SUCCEEDED, final.failure_reason
-    (new_replica,) = replica_actors("TemporalRayFlow")
+    (new_replica,) = replica_actors("TemporalStage")
     assert new_replica._actor_id != replica_id  # Serve replaced the replica, not just a rank
     assert len(rank_actors()) == 1  # and the replacement leads a fresh follower
     with capsys.disabled():
         print(
-            f"\nrank 1 of TemporalRayFlow killed at step {killed_at} of 30: replica replaced,"
+            f"\nrank 1 of TemporalStage killed at step {killed_at} of 30: replica replaced,"
             f" job SUCCEEDED {time.monotonic() - began:.1f}s later (attempts {final.attempts})"
         )

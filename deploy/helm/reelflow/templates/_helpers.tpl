@@ -42,7 +42,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* The stage names of reelflow.services.config.STAGE_NAMES, in order. */}}
 {{- define "reelflow.stages" -}}
-Orchestrator PromptEncoder SpatialDiT TemporalRayFlow AudioGen Muxer
+Orchestrator PromptEncoder SpatialStage TemporalStage AudioStage Muxer
+{{- end -}}
+
+{{/* Stage deployment names before they were named by role (services/config.py
+RENAMED_STAGES): values that still use one fail the render with the new name. */}}
+{{- define "reelflow.checkRenamed" -}}
+{{- $renamed := dict "SpatialDiT" "SpatialStage" "TemporalRayFlow" "TemporalStage" "AudioGen" "AudioStage" -}}
+{{- range $old, $new := $renamed -}}
+{{- if hasKey $.Values.serveConfig.deployments $old -}}
+{{- fail (printf "serveConfig.deployments.%s: the %s deployment is now called %s; rename the key in your values" $old $old $new) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The application args: serveConfig, with the job store on the mounted volume. */}}

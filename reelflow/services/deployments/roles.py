@@ -1,0 +1,157 @@
+"""What each stage deployment is: its stage object, the network its parallel ranks hold, and
+the methods a handle calls (`handle.<method>.remote(bytes)`, one serialized stage proto in,
+one out). `stage.StageDeployment` serves any row of ROLES; this table is all that differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from google.protobuf.message import Message
+
+from reelflow.pipeline.generation.stages import (
+    AudioStage,
+    MuxerStage,
+    PromptEncoderStage,
+    SpatialStage,
+    TemporalStage,
+)
+from reelflow.pipeline.model.presets import Preset
+from reelflow.services.deployments.wire import (
+    cond_from_proto,
+    cond_to_proto,
+    plan_from_proto,
+    tensor_from_proto,
+    tensor_to_proto,
+)
+from reelflow.v1 import stages_pb2
+
+
+@dataclass(frozen=True)
+class Method:
+    """One deployment method: `call(stage, request proto) -> reply proto`."""
+
+    name: str  # the handle's method name, and the `call` label of its stage metric
+    request: type[Message]  # the stage request proto (reelflow.v1.stages_pb2)
+    call: Callable[[Any, Any], Message]
+    batched: bool = False  # calls of several jobs that arrive together run as one forward
+
+    def __call__(self, stage: Any, request: bytes) -> bytes:
+        return self.call(stage, self.request.FromString(request)).SerializeToString()
+
+
+@dataclass(frozen=True)
+class Role:
+    """One stage deployment: its name (config.STAGE_NAMES), its stage object and methods."""
+
+    name: str
+    stage: Callable[[Preset, Path | None], Any]  # a class of pipeline/generation/stages.py
+    methods: tuple[Method, ...]
+    ranks: str | None = None  # the network key of its parallel ranks (config.PARALLEL_STAGES)
+
+    def __post_init__(self) -> None:
+        names = [m.name for m in self.methods]
+        if len(names) != len(set(names)):
+            raise ValueError(f"{self.name}: a method name appears twice in {names}")
+
+
+def _tensor(x: torch.Tensor) -> stages_pb2.TensorResponse:
+    return stages_pb2.TensorResponse(tensor=tensor_to_proto(x))
+
+
+def _encode(stage: PromptEncoderStage, m: stages_pb2.EncodeRequest) -> stages_pb2.Conditioning:
+    return cond_to_proto(stage.encode(plan_from_proto(m.plan)))
+
+
+def _keyframes(stage: SpatialStage, m: stages_pb2.KeyframesRequest) -> stages_pb2.TensorResponse:
+    cond = cond_from_proto(m.cond)
+    return _tensor(stage.keyframes(cond, m.seed, m.steps, m.guidance, m.shift, m.height, m.width))
+
+
+def _spatial_velocity(
+    stage: SpatialStage, m: stages_pb2.SpatialVelocityRequest
+) -> stages_pb2.TensorResponse:
+    return _tensor(
+        stage.velocity(tensor_from_proto(m.xv), m.t, cond_from_proto(m.cond), m.guidance)
+    )
+
+
+def _video_velocity(
+    stage: TemporalStage, m: stages_pb2.VideoVelocityRequest
+) -> stages_pb2.TensorResponse:
+    xv, xa, keyframes = (tensor_from_proto(x) for x in (m.xv, m.xa, m.keyframes))
+    cond = cond_from_proto(m.cond)
+    return _tensor(stage.velocity(xv, xa, m.t, cond, keyframes, m.guidance, m.window_phase))
+
+
+def _audio_velocity(
+    stage: AudioStage, m: stages_pb2.AudioVelocityRequest
+) -> stages_pb2.TensorResponse:
+    xa, xv, cond = tensor_from_proto(m.xa), tensor_from_proto(m.xv), cond_from_proto(m.cond)
+    return _tensor(stage.velocity(xa, xv, m.t, cond, m.guidance, m.window_phase))
+
+
+def _decode_and_mux(stage: MuxerStage, m: stages_pb2.MuxRequest) -> stages_pb2.MuxResponse:
+    xv, xa = tensor_from_proto(m.xv), tensor_from_proto(m.xa)
+    return stages_pb2.MuxResponse(
+        mp4=stage.decode_and_mux(xv, xa, m.fps, m.sample_rate, m.num_samples)
+    )
+
+
+def _encode_source(
+    stage: MuxerStage, m: stages_pb2.EncodeSourceRequest
+) -> stages_pb2.EncodeSourceResponse:
+    xv, xa = stage.encode_source(m.mp4, m.fps, m.width, m.height, m.sample_rate)
+    return stages_pb2.EncodeSourceResponse(xv=tensor_to_proto(xv), xa=tensor_to_proto(xa))
+
+
+def _preview(stage: MuxerStage, m: stages_pb2.PreviewRequest) -> stages_pb2.PreviewResponse:
+    return stages_pb2.PreviewResponse(jpeg=stage.preview(tensor_from_proto(m.x0)))
+
+
+ROLES: dict[str, Role] = {
+    role.name: role
+    for role in (
+        Role(
+            "PromptEncoder",
+            PromptEncoderStage,
+            (Method("encode", stages_pb2.EncodeRequest, _encode),),
+        ),
+        Role(
+            "SpatialStage",
+            SpatialStage,
+            (
+                Method("keyframes", stages_pb2.KeyframesRequest, _keyframes),
+                Method(
+                    "velocity", stages_pb2.SpatialVelocityRequest, _spatial_velocity, batched=True
+                ),
+            ),
+            ranks="spatial",
+        ),
+        Role(
+            "TemporalStage",
+            TemporalStage,
+            (Method("velocity", stages_pb2.VideoVelocityRequest, _video_velocity, batched=True),),
+            ranks="temporal",
+        ),
+        Role(
+            "AudioStage",
+            AudioStage,
+            (Method("velocity", stages_pb2.AudioVelocityRequest, _audio_velocity, batched=True),),
+            ranks="audio",
+        ),
+        Role(
+            "Muxer",
+            MuxerStage,
+            (
+                Method("decode_and_mux", stages_pb2.MuxRequest, _decode_and_mux),
+                Method("encode_source", stages_pb2.EncodeSourceRequest, _encode_source),
+                Method("preview", stages_pb2.PreviewRequest, _preview),
+            ),
+        ),
+    )
+}
