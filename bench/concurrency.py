@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bench import served
 from bench.common import BenchConfig, Report, Stats, Table
 from bench.workload import request
-from reelflow.services.client import generate_remote
+from reelflow.services.api.grpc.client import generate_remote
 
 
 def step_batching_present() -> bool:

@@ -9,7 +9,7 @@ import time
 from bench import served
 from bench.common import BenchConfig, Report, Stats, Table, ratio
 from bench.workload import local_stages, request, run_embedded
-from reelflow.services.client import generate_remote
+from reelflow.services.api.grpc.client import generate_remote
 
 
 def run(config: BenchConfig) -> Report:

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.load_test import PROMPTS
-from reelflow.services.client import JobClient
+from reelflow.services.api.grpc.client import JobClient
 from reelflow.services.deployments import server
 from reelflow.v1 import generation_pb2 as pb
 

@@ -61,19 +61,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument("--checkpoint", help='weights file; "none" for random init')
 
 
-def edit_message(args: argparse.Namespace):
-    """The Edit proto the arguments describe (the source is filled in by the caller)."""
-    from reelflow.v1 import generation_pb2 as pb
+def edit_spec(args: argparse.Namespace):
+    """The edit the arguments describe; ScriptError naming the field for a bad value."""
+    from reelflow.pipeline.editing.edits import EditSpec
 
-    edit = pb.Edit(kind=pb.EditKind.Value(f"EDIT_KIND_{args.command.upper()}"))
     if args.command == "retake":
-        edit.start_s, edit.end_s = args.start, args.end
-        edit.regenerate_video, edit.regenerate_audio = not args.keep_video, not args.keep_audio
-    elif args.command == "extend":
-        edit.seconds, edit.at_start = args.seconds, args.at_start
-    else:
-        edit.strength = args.strength
-    return edit
+        return EditSpec(
+            "retake",
+            start_s=args.start,
+            end_s=args.end,
+            video=not args.keep_video,
+            audio=not args.keep_audio,
+        )
+    if args.command == "extend":
+        return EditSpec("extend", seconds=args.seconds, at_start=args.at_start)
+    return EditSpec("remix", strength=args.strength)
 
 
 def _read(path: str) -> bytes:
@@ -84,19 +86,21 @@ def _read(path: str) -> bytes:
 
 
 def _remote(args: argparse.Namespace) -> tuple[bytes, int]:
-    from reelflow.services.client import JobClient
+    from reelflow.pipeline.generation.request import GenerationRequest
+    from reelflow.services.api.grpc.client import JobClient
+    from reelflow.services.api.grpc.messages import edit_to_proto, request_to_proto
+    from reelflow.services.jobs.requests import EditRequest
     from reelflow.v1 import generation_pb2 as pb
 
-    edit = edit_message(args)
     if _JOB_ID.fullmatch(args.source) and not Path(args.source).exists():
-        edit.source_job_id = args.source
+        edit = EditRequest(edit_spec(args), source_job_id=args.source)
     else:
-        edit.source_mp4 = _read(args.source)
-    request = pb.GenerateRequest(
-        prompt=args.prompt, steps=args.steps or 0, guidance=args.guidance or 0.0, edit=edit
+        edit = EditRequest(edit_spec(args), source_mp4=_read(args.source))
+    generation = GenerationRequest(
+        args.prompt, seed=args.seed, steps=args.steps, guidance=args.guidance
     )
-    if args.seed is not None:
-        request.seed = args.seed
+    request = request_to_proto(generation)
+    request.edit.CopyFrom(edit_to_proto(edit))
     with JobClient(args.server, api_key=args.api_key) as client:
         job = client.submit(request)
         print(f"job {job.job_id} ({args.command} of {args.source})", file=sys.stderr)
@@ -118,13 +122,12 @@ def _embedded(args: argparse.Namespace) -> tuple[bytes, int]:
     from reelflow.pipeline.generation.request import GenerationRequest, limits_for
     from reelflow.pipeline.model.presets import get_preset
     from reelflow.pipeline.model.weights import resolve_checkpoint
-    from reelflow.services.jobs.editing.sources import spec_from_proto
 
     preset = get_preset(args.preset)
     mp4 = _read(args.source)
     max_s = DEFAULT_MAX_EXTENDED_S
     seconds = probe_upload(mp4, limits_for(preset), max_s)
-    spec = spec_from_proto(edit_message(args))
+    spec = edit_spec(args)
     request = GenerationRequest(
         args.prompt, seed=args.seed, steps=args.steps, guidance=args.guidance
     )

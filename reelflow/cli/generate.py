@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar()
     began = time.perf_counter()
     if args.server:
-        from reelflow.services.client import generate_remote
+        from reelflow.services.api.grpc.client import generate_remote
 
         reply = generate_remote(
             args.server, request, lambda p: bar.update(p.stage, p.step, p.total), args.timeout

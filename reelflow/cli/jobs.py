@@ -47,7 +47,7 @@ def _print(message) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reelflow.services.client import JobClient
+    from reelflow.services.api.grpc.client import JobClient
     from reelflow.v1 import generation_pb2 as pb
 
     with JobClient(args.server, api_key=args.api_key) as client:

@@ -45,7 +45,7 @@ STAGES = ("Orchestrator", "PromptEncoder", "SpatialStage", "TemporalStage", "Aud
 BRANCHES = ("temporal", "audio", "spatial")
 CACHES = ("conditioning",)
 CACHE_RESULTS = ("hit", "miss")
-# gRPC status code names (grpc.StatusCode.X.name) that reelflow returns.
+# The job service's error codes (jobs/errors.ErrorCode, named as gRPC's status codes).
 ERROR_CODES = (
     "INVALID_ARGUMENT",
     "RESOURCE_EXHAUSTED",

@@ -11,7 +11,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from reelflow.pipeline.generation.request import GenerationRequest
-from reelflow.services.client import JobClient, generate_remote
+from reelflow.services.api.grpc.client import JobClient, generate_remote
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2 as pb
 from tests.conftest import assert_valid_mp4, ffprobe

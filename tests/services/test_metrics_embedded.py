@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from reelflow.pipeline.generation.request import GenerationRequest
-from reelflow.services.client import generate_remote
+from reelflow.services.api.grpc.client import generate_remote
 from reelflow.services.config import DEFAULT_CONFIG
 from tests.deploy.prometheus import free_port, prometheus, query, wait_for_value
 

@@ -10,8 +10,8 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from reelflow.pipeline.generation.request import GenerationRequest
-from reelflow.services.api.messages import request_from_proto, request_to_proto
-from reelflow.services.client import JobClient, generate_remote
+from reelflow.services.api.grpc.client import JobClient, generate_remote
+from reelflow.services.api.grpc.messages import generation_from_proto, request_to_proto
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2 as pb
 from tests.services.embedded import ServerThread
@@ -28,7 +28,7 @@ def served(local_stages, tmp_path_factory):
 
 def test_request_fields_round_trip_through_the_public_message():
     request = GenerationRequest(PROMPT, negative_prompt="red", draft=True, cache_threshold=0.2)
-    back = request_from_proto(
+    back = generation_from_proto(
         pb.GenerateRequest.FromString(request_to_proto(request).SerializeToString())
     )
     assert (back.negative_prompt, back.draft, back.cache_threshold) == ("red", True, 0.2)

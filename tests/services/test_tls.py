@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from reelflow.services.api.embedded_server import TlsFiles
-from reelflow.services.client import JobClient
+from reelflow.services.api.grpc.client import JobClient
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2 as pb
 from tests.services.embedded import ServerThread

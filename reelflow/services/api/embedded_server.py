@@ -20,7 +20,9 @@ from grpc_reflection.v1alpha import reflection
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.weights import resolve_checkpoint
-from reelflow.services.api.grpc_handlers import aio_stream, aio_unary
+from reelflow.services.api.grpc.handlers import aio_stream, aio_unary
+from reelflow.services.api.grpc.messages import read_stored_v1
+from reelflow.services.api.grpc.methods import VideoGenerationMethods
 from reelflow.services.api.http.app import build_http_app
 from reelflow.services.config import ServeConfig
 from reelflow.services.jobs.assemble import assemble
@@ -43,7 +45,7 @@ class TlsFiles:
 
 class Servicer(generation_pb2_grpc.VideoGenerationServicer):
     def __init__(self, service: JobService):
-        self.service = service
+        self.service = VideoGenerationMethods(service)
 
     async def Generate(self, request, context):
         async for item in aio_stream(self.service.generate, request, context):
@@ -147,6 +149,7 @@ async def start_embedded(
         trained=bool(getattr(stages, "trained", False)),
         is_transient=lambda error: False,
         webhooks=config.webhooks,
+        legacy=read_stored_v1,
     )
     limit = config.max_message_bytes
     server = grpc.aio.server(

@@ -22,7 +22,9 @@ from ray.serve.handle import DeploymentHandle
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.weights import resolve_checkpoint
 from reelflow.pipeline.parallel.ranks import RanksLost
-from reelflow.services.api.grpc_handlers import serve_stream, serve_unary
+from reelflow.services.api.grpc.handlers import serve_stream, serve_unary
+from reelflow.services.api.grpc.messages import read_stored_v1
+from reelflow.services.api.grpc.methods import VideoGenerationMethods
 from reelflow.services.api.http.app import build_http_app
 from reelflow.services.deployments.remote_stages import RemoteStages
 from reelflow.services.jobs.assemble import assemble
@@ -81,7 +83,9 @@ class Orchestrator:
             trained=_trained(checkpoint),
             is_transient=is_transient,
             webhooks=webhooks,
+            legacy=read_stored_v1,
         )
+        self.api = VideoGenerationMethods(self.service)
         self._max_request_bytes = max_request_bytes
         self.service.runner.start()
 
@@ -90,38 +94,38 @@ class Orchestrator:
 
     async def Generate(self, request: generation_pb2.GenerateRequest, grpc_context):
         async for event in serve_stream(
-            self.service.generate, request, grpc_context, generation_pb2.GenerateEvent
+            self.api.generate, request, grpc_context, generation_pb2.GenerateEvent
         ):
             yield event
 
     async def SubmitJob(self, request, grpc_context: RayServegRPCContext):
-        return await serve_unary(self.service.submit_job, request, grpc_context, generation_pb2.Job)
+        return await serve_unary(self.api.submit_job, request, grpc_context, generation_pb2.Job)
 
     async def GetJob(self, request, grpc_context: RayServegRPCContext):
-        return await serve_unary(self.service.get_job, request, grpc_context, generation_pb2.Job)
+        return await serve_unary(self.api.get_job, request, grpc_context, generation_pb2.Job)
 
     async def CancelJob(self, request, grpc_context: RayServegRPCContext):
-        return await serve_unary(self.service.cancel_job, request, grpc_context, generation_pb2.Job)
+        return await serve_unary(self.api.cancel_job, request, grpc_context, generation_pb2.Job)
 
     async def ListJobs(self, request, grpc_context: RayServegRPCContext):
         return await serve_unary(
-            self.service.list_jobs, request, grpc_context, generation_pb2.ListJobsResponse
+            self.api.list_jobs, request, grpc_context, generation_pb2.ListJobsResponse
         )
 
     async def GetCapabilities(self, request, grpc_context: RayServegRPCContext):
         return await serve_unary(
-            self.service.get_capabilities, request, grpc_context, generation_pb2.Capabilities
+            self.api.get_capabilities, request, grpc_context, generation_pb2.Capabilities
         )
 
     async def WatchJob(self, request, grpc_context: RayServegRPCContext):
         async for job in serve_stream(
-            self.service.watch_job, request, grpc_context, generation_pb2.Job
+            self.api.watch_job, request, grpc_context, generation_pb2.Job
         ):
             yield job
 
     async def FetchVideo(self, request, grpc_context: RayServegRPCContext):
         async for chunk in serve_stream(
-            self.service.fetch_video, request, grpc_context, generation_pb2.VideoChunk
+            self.api.fetch_video, request, grpc_context, generation_pb2.VideoChunk
         ):
             yield chunk
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from reelflow.pipeline.model.presets import Preset
 from reelflow.services.jobs.auth import ApiKeys
+from reelflow.services.jobs.requests import LegacyReader
 from reelflow.services.jobs.retry import RetryingStages, RetryPolicy
 from reelflow.services.jobs.runner import JobRunner
 from reelflow.services.jobs.service import JobService
@@ -25,11 +26,12 @@ def assemble(
     trained: bool,
     is_transient: Callable[[BaseException], bool],
     webhooks: WebhookSettings | None = None,
+    legacy: LegacyReader | None = None,
 ) -> JobService:
     """Call on the event loop that will serve; start with `service.runner.start()` (which
-    starts the webhook sender too)."""
+    starts the webhook sender too). `legacy` reads job requests stored in format 1."""
     webhooks = webhooks or WebhookSettings()
-    store = open_store(jobs.url, jobs.root)
+    store = open_store(jobs.url, jobs.root, legacy)
     policy = RetryPolicy(jobs.stage_timeout_s, jobs.stage_retries, is_transient)
     sender = WebhookSender(Outbox(store.database), webhooks)
     runner = JobRunner(store, jobs, RetryingStages(stages, policy), preset, worker_id, sender)

@@ -1,83 +1,89 @@
-"""API failures as gRPC statuses with google.rpc details, independent of the transport: the
-Serve Orchestrator and the embedded grpc.aio server each turn an ApiError into their call's
-status."""
+"""The job service's failures, free of any transport: a code from a fixed set, the message, and
+what a client needs to act on it (the bad field and where in its text; when to retry; whose
+quota). api/grpc turns a JobError into a status with google.rpc details, api/http into an
+OpenAI-shaped error; a failed job stores the code's name (`JobRecord.failure_code`)."""
 
 from __future__ import annotations
 
+import enum
 import math
 
-import grpc
-from google.protobuf import any_pb2, duration_pb2
-from google.rpc import error_details_pb2, status_pb2
-
 from reelflow.pipeline.script.plan import ScriptError
-from reelflow.services.api.messages import invalid_argument
 
 
-class ApiError(Exception):
+class ErrorCode(enum.StrEnum):
+    """The gRPC status names, which are also what the store keeps for a failed job."""
+
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    FAILED_PRECONDITION = "FAILED_PRECONDITION"
+    RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    UNIMPLEMENTED = "UNIMPLEMENTED"
+    UNAVAILABLE = "UNAVAILABLE"
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+    CANCELLED = "CANCELLED"
+    INTERNAL = "INTERNAL"
+
+    @classmethod
+    def of_name(cls, name: str) -> ErrorCode:
+        """A stored failure code back to its code (INTERNAL for anything unknown)."""
+        return cls.__members__.get(name, cls.INTERNAL)
+
+
+class JobError(Exception):
     def __init__(
         self,
-        code: grpc.StatusCode,
-        details: str,
-        trailing: list[tuple[str, bytes]] | None = None,
+        code: ErrorCode,
+        message: str,
+        *,
+        field: str = "",
+        description: str = "",
+        retry_after_s: int = 0,
+        quota_subject: str = "",
     ):
-        super().__init__(details)
-        self.code = code
-        self.details = details
-        self.trailing = trailing or []
+        super().__init__(message)
+        self.code, self.message = code, message
+        self.field = field  # INVALID_ARGUMENT: the request field that is wrong
+        self.description = description  # ... and what is wrong with it
+        self.retry_after_s = retry_after_s  # RESOURCE_EXHAUSTED: whole seconds, >= 1
+        self.quota_subject = quota_subject  # ... when a key's quota is what is full
 
 
-def _with_details(code: grpc.StatusCode, message: str, *details) -> ApiError:
-    packed = []
-    for detail in details:
-        item = any_pb2.Any()
-        item.Pack(detail)
-        packed.append(item)
-    status = status_pb2.Status(code=code.value[0], message=message, details=packed)
-    return ApiError(code, message, [("grpc-status-details-bin", status.SerializeToString())])
-
-
-def bad_request(error: ScriptError) -> ApiError:
-    details, trailing = invalid_argument(error)
-    return ApiError(grpc.StatusCode.INVALID_ARGUMENT, details, trailing)
-
-
-def bad_field(field: str, message: str) -> ApiError:
-    return bad_request(ScriptError(field, message))
-
-
-def overloaded(message: str, retry_after_s: float, quota_subject: str = "") -> ApiError:
-    """RESOURCE_EXHAUSTED with google.rpc.RetryInfo (and QuotaFailure for a key's quota)."""
-    seconds = max(1, math.ceil(retry_after_s))
-    retry = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=seconds))
-    extra = []
-    if quota_subject:
-        extra.append(
-            error_details_pb2.QuotaFailure(
-                violations=[
-                    error_details_pb2.QuotaFailure.Violation(
-                        subject=quota_subject, description=message
-                    )
-                ]
-            )
-        )
-    return _with_details(
-        grpc.StatusCode.RESOURCE_EXHAUSTED, f"{message}; retry in {seconds}s", retry, *extra
+def bad_request(error: ScriptError) -> JobError:
+    where = f" (characters {error.span[0]}-{error.span[1]})" if error.span else ""
+    return JobError(
+        ErrorCode.INVALID_ARGUMENT,
+        str(error),
+        field=error.field,
+        description=error.message + where,
     )
 
 
-def not_found(job_id: str) -> ApiError:
-    return ApiError(grpc.StatusCode.NOT_FOUND, f"no job {job_id!r}")
+def bad_field(field: str, message: str) -> JobError:
+    return bad_request(ScriptError(field, message))
 
 
-def unauthenticated(message: str) -> ApiError:
-    return ApiError(grpc.StatusCode.UNAUTHENTICATED, message)
+def overloaded(message: str, retry_after_s: float, quota_subject: str = "") -> JobError:
+    seconds = max(1, math.ceil(retry_after_s))
+    return JobError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        f"{message}; retry in {seconds}s",
+        description=message,
+        retry_after_s=seconds,
+        quota_subject=quota_subject,
+    )
 
 
-def permission_denied(message: str) -> ApiError:
-    return ApiError(grpc.StatusCode.PERMISSION_DENIED, message)
+def not_found(job_id: str) -> JobError:
+    return JobError(ErrorCode.NOT_FOUND, f"no job {job_id!r}")
 
 
-def status_code(name: str) -> grpc.StatusCode:
-    """A stored failure code name back to the status (INTERNAL for anything unknown)."""
-    return grpc.StatusCode.__members__.get(name, grpc.StatusCode.INTERNAL)
+def unauthenticated(message: str) -> JobError:
+    return JobError(ErrorCode.UNAUTHENTICATED, message)
+
+
+def permission_denied(message: str) -> JobError:
+    return JobError(ErrorCode.PERMISSION_DENIED, message)

@@ -6,6 +6,8 @@ import enum
 import re
 from dataclasses import dataclass, field
 
+from reelflow.services.jobs.requests import JobRequest
+
 JOB_ID = re.compile(r"[0-9a-f]{32}")  # server-made; the only job-derived text in a file name
 
 
@@ -44,7 +46,7 @@ class JobRecord:
     job_id: str
     owner: str
     request_id: str
-    request: bytes  # the GenerateRequest as submitted, with the seed fixed
+    request: JobRequest  # as admitted: the seed fixed
     priority: int
     state: JobState
     created_at: float

@@ -8,38 +8,36 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
+from reelflow.pipeline.editing.latent_edit import LatentEdit
 from reelflow.pipeline.editing.prepare import PreparedEdit, latent_edit, prepare_edit
 from reelflow.pipeline.editing.source import SourceLatents, SourceMeta
 from reelflow.pipeline.generation.loop_state import LoopState
 from reelflow.pipeline.generation.preview import Preview
-from reelflow.pipeline.generation.replacement import LatentEdit
-from reelflow.pipeline.generation.request import prepare
+from reelflow.pipeline.generation.request import PreparedRequest, prepare
 from reelflow.pipeline.generation.schedule import Progress, generate, latent_shapes
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import ScriptError
 from reelflow.services import metrics
-from reelflow.services.api.messages import request_from_proto
 from reelflow.services.jobs import media
 from reelflow.services.jobs.editing import previews
 from reelflow.services.jobs.editing.previews import PREVIEW
-from reelflow.services.jobs.editing.sources import (
-    LATENTS,
-    SOURCE,
-    edit_of,
-    spec_from_proto,
-    uploaded_source,
-)
+from reelflow.services.jobs.editing.sources import LATENTS, SOURCE, uploaded_source
+from reelflow.services.jobs.errors import ErrorCode
 from reelflow.services.jobs.records import JobRecord, JobState, VideoMeta
 from reelflow.services.jobs.retry import StageUnavailable
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.services.jobs.store import JobStore
 from reelflow.services.jobs.webhooks.sender import WebhookSender
-from reelflow.v1 import generation_pb2
 
 logger = logging.getLogger("reelflow.jobs")
 _POLL_S = 0.25  # how often an idle runner looks for work queued by another process
+# Preparations handed over at admission and not claimed yet: decoded references can be large,
+# so only the newest few are held; a job whose preparation is not here is prepared again.
+_HANDED_OVER = 16
+Prepared = PreparedRequest | PreparedEdit
 
 
 class JobRunner:
@@ -59,6 +57,7 @@ class JobRunner:
         self._tasks: list[asyncio.Task] = []
         self._running: dict[str, asyncio.Task] = {}
         self._subscribers: dict[str, list[asyncio.Queue]] = {}
+        self._handed: OrderedDict[str, Prepared] = OrderedDict()
         self._stopping = False
 
     def start(self) -> None:
@@ -98,6 +97,12 @@ class JobRunner:
             queues.remove(queue)
         if not queues:
             self._subscribers.pop(job_id, None)
+
+    def hand_over(self, job_id: str, prepared: Prepared) -> None:
+        """The admission's preparation of a job, for when this runner claims it."""
+        self._handed[job_id] = prepared
+        while len(self._handed) > _HANDED_OVER:
+            self._handed.popitem(last=False)
 
     def cancel_local(self, job_id: str) -> None:
         """Stop a job this runner runs now rather than at its next heartbeat."""
@@ -152,7 +157,8 @@ class JobRunner:
             await asyncio.sleep(max(settings.heartbeat_s, 0.5))
 
     async def _run(self, job: JobRecord) -> None:
-        request = generation_pb2.GenerateRequest.FromString(job.request)
+        request = job.request
+        prepared = self._handed.pop(job.job_id, None)
         latest: list[Progress | None] = [None]
 
         def on_progress(event: Progress) -> None:
@@ -163,7 +169,7 @@ class JobRunner:
             p = latest[0]
             return None if p is None else (p.stage, p.step, p.total, p.elapsed_s)
 
-        async def end(state: JobState, **kwargs) -> bool:
+        async def end(state: JobState, code: ErrorCode | None = None, **kwargs) -> bool:
             ended = await asyncio.to_thread(
                 self.store.finish,
                 job.job_id,
@@ -171,6 +177,7 @@ class JobRunner:
                 state,
                 time.time(),
                 progress=progress(),
+                code=str(code or ""),
                 **kwargs,
             )
             if ended:
@@ -187,19 +194,18 @@ class JobRunner:
 
         edit = None
         try:
-            if edit_of(request) is None:
-                prepared = await asyncio.to_thread(
-                    prepare, request_from_proto(request), self.preset
-                )
+            if request.edit is None:
+                if prepared is None:  # admitted elsewhere, or resumed: prepared again
+                    prepared = await asyncio.to_thread(prepare, request.generation, self.preset)
             else:
-                prepared, edit = await self._prepare_edit(job, request)
+                prepared, edit = await self._prepare_edit(job, prepared)
         except ScriptError as error:  # checked at submission; only a changed server gets here
-            await end(JobState.FAILED, reason=str(error), code="INVALID_ARGUMENT")
+            await end(JobState.FAILED, ErrorCode.INVALID_ARGUMENT, reason=str(error))
             return
         except Exception as error:
             logger.exception("job %s: reading its edit source failed", job.job_id)
             reason = f"reading the edit's source failed ({type(error).__name__})"
-            await end(JobState.FAILED, reason=reason, code="INTERNAL")
+            await end(JobState.FAILED, ErrorCode.INTERNAL, reason=reason)
             return
         task = asyncio.create_task(
             generate(
@@ -211,7 +217,7 @@ class JobRunner:
                 resume=await self._saved_state(job, prepared),
                 on_step=self._checkpointer(job.job_id, prepared.options.steps),
                 edit=edit,
-                preview_every=request.preview_every,
+                preview_every=request.options.preview_every,
                 on_preview=self._previewer(job.job_id),
             )
         )
@@ -234,49 +240,52 @@ class JobRunner:
             result = await task
         except asyncio.CancelledError:
             if stopped == "late":
-                await end(JobState.FAILED, reason="deadline passed", code="DEADLINE_EXCEEDED")
+                await end(JobState.FAILED, ErrorCode.DEADLINE_EXCEEDED, reason="deadline passed")
             elif not stopped and not task.cancelled():
                 raise  # the runner itself is being stopped
             return  # cancelled or lost: the store already says what happened
         except StageUnavailable as error:
-            await end(JobState.FAILED, reason=str(error), code="UNAVAILABLE")
+            await end(JobState.FAILED, ErrorCode.UNAVAILABLE, reason=str(error))
             return
         except Exception as error:
             logger.exception("job %s failed", job.job_id)
             reason = f"generation failed ({type(error).__name__}); see the server log"
-            await end(JobState.FAILED, reason=reason, code="INTERNAL")
+            await end(JobState.FAILED, ErrorCode.INTERNAL, reason=reason)
             return
         finally:
             self._running.pop(job.job_id, None)
-        video = await asyncio.to_thread(self._save, job, request, prepared, result)
+        video = await asyncio.to_thread(self._save, job, prepared, result)
         if not await end(JobState.SUCCEEDED, video=video, result_ttl_s=self.settings.result_ttl_s):
             # cancelled meanwhile: drop what was stored
             await asyncio.to_thread(self.store.delete_artifacts, [job.job_id])
 
-    async def _prepare_edit(self, job: JobRecord, request) -> tuple[PreparedEdit, LatentEdit]:
+    async def _prepare_edit(
+        self, job: JobRecord, prepared: PreparedEdit | None
+    ) -> tuple[PreparedEdit, LatentEdit]:
         """The edit's plan and latent edit, from the source latents stored with the job (a
         job that ran here) or the uploaded MP4, encoded once by the Muxer and then stored, so
         a restarted edit does not encode it again."""
-        preset = self.preset
+        preset, edit = self.preset, job.request.edit
         data = await asyncio.to_thread(self.store.get_artifact, job.job_id, SOURCE)
         if data is not None:
             source = SourceLatents.from_bytes(data)
-        elif request.edit.HasField("source_mp4"):
+        elif edit.source_mp4 is not None:
             xv, xa = await self.stages.encode_source(
-                request.edit.source_mp4, preset.fps, preset.width, preset.height, preset.sample_rate
+                edit.source_mp4, preset.fps, preset.width, preset.height, preset.sample_rate
             )
-            source = uploaded_source(xv, xa, preset, request.prompt)
+            source = uploaded_source(xv, xa, preset, job.request.generation.prompt)
             await asyncio.to_thread(self.store.put_artifact, job.job_id, SOURCE, source.to_bytes())
         else:
             raise ScriptError("edit.source_job_id", "the source's latents are gone")
-        prepared = await asyncio.to_thread(
-            prepare_edit,
-            request_from_proto(request),
-            spec_from_proto(request.edit),
-            source.meta,
-            preset,
-            self.settings.max_extended_s,
-        )
+        if prepared is None:  # admitted elsewhere, or resumed: prepared again
+            prepared = await asyncio.to_thread(
+                prepare_edit,
+                job.request.generation,
+                edit.spec,
+                source.meta,
+                preset,
+                self.settings.max_extended_s,
+            )
         return prepared, latent_edit(prepared, source, preset)
 
     def _previewer(self, job_id: str) -> Callable[[Preview], Awaitable[None]]:
@@ -322,12 +331,12 @@ class JobRunner:
 
         return save
 
-    def _save(self, job: JobRecord, request, prepared, result) -> VideoMeta:
-        mp4 = result.mp4
-        with_audio = not request.HasField("generate_audio") or request.generate_audio
+    def _save(self, job: JobRecord, prepared: Prepared, result) -> VideoMeta:
+        mp4, options = result.mp4, job.request.options
+        with_audio = options.generate_audio
         if not with_audio:
             mp4 = media.without_audio(mp4)
-        if request.return_last_frame:
+        if options.return_last_frame:
             self.store.put_artifact(job.job_id, ".png", media.last_frame_png(mp4))
         self.store.put_artifact(job.job_id, ".mp4", mp4)
         plan = prepared.plan
@@ -344,6 +353,6 @@ class JobRunner:
             num_frames=plan.num_frames,
             seed=prepared.options.seed,
             mp4_bytes=len(mp4),
-            has_last_frame=bool(request.return_last_frame),
+            has_last_frame=options.return_last_frame,
             stage_seconds=dict(result.stage_seconds),
         )

@@ -1,6 +1,6 @@
-"""The public API's methods over the job machinery, independent of the transport. Each method
-takes the request message and the call's metadata and returns (or streams) response messages;
-failures are ApiError, which the Serve Orchestrator and the embedded server turn into statuses.
+"""The public API's methods over the job machinery, in domain values and independent of the
+transport: requests are JobRequests, answers are JobRecords and the small results below, and
+failures are JobErrors. api/grpc and api/http adapt them to their wire formats.
 """
 
 from __future__ import annotations
@@ -8,46 +8,64 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import hashlib
 import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
-
-import grpc
+from dataclasses import dataclass
 
 from reelflow.pipeline.editing.prepare import PreparedEdit, prepare_edit, upload_meta
 from reelflow.pipeline.editing.source import probe_upload
-from reelflow.pipeline.generation.preview import MAX_PREVIEW_EVERY
+from reelflow.pipeline.generation.preview import MAX_PREVIEW_EVERY, Preview
 from reelflow.pipeline.generation.request import limits_for, prepare
+from reelflow.pipeline.generation.schedule import Progress
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import ScriptError
 from reelflow.services import metrics
-from reelflow.services.api.messages import request_from_proto
 from reelflow.services.jobs import errors
 from reelflow.services.jobs.auth import ApiKeys, Principal
-from reelflow.services.jobs.convert import STATE_OF, capabilities, job_to_proto
 from reelflow.services.jobs.editing import previews
-from reelflow.services.jobs.editing.sources import (
-    FIXED_BY_SOURCE,
-    LATENTS,
-    SOURCE,
-    edit_of,
-    source_meta,
-    spec_from_proto,
-)
+from reelflow.services.jobs.editing.sources import FIXED_BY_SOURCE, LATENTS, SOURCE, source_meta
+from reelflow.services.jobs.errors import ErrorCode, JobError
 from reelflow.services.jobs.records import JOB_ID, JobRecord, JobState
+from reelflow.services.jobs.requests import JobRequest, request_hash
 from reelflow.services.jobs.runner import JobRunner
 from reelflow.services.jobs.settings import JobSettings, WebhookSettings
 from reelflow.services.jobs.store import JobStore, QueueFull, QuotaExceeded, RequestIdReused
 from reelflow.services.jobs.webhooks.targets import check_callback_url
-from reelflow.v1 import generation_pb2
 
 Metadata = Iterable[tuple[str, str | bytes]]
 MAX_REQUEST_ID = 128
-DEFAULT_CHUNK, MAX_CHUNK = 1 << 20, 4 << 20
 DEFAULT_PAGE, MAX_PAGE = 50, 500
 _WATCH_POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class JobPage:
+    jobs: list[JobRecord]
+    next_page_token: str  # "": the last page
+
+
+@dataclass(frozen=True, eq=False)
+class JobView:
+    """What WatchJob shows at one moment: the record, and while it runs its latest preview."""
+
+    job: JobRecord
+    preview: Preview | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Accepted:
+    job: JobRecord
+
+
+@dataclass(frozen=True, eq=False)
+class Finished:
+    job: JobRecord
+    mp4: bytes
+
+
+GenerateEvent = Accepted | Progress | Finished
 
 
 def _seconds(value: float, default: float, most: float, field: str) -> float:
@@ -88,11 +106,11 @@ class JobService:
         return min(60.0, max(1.0, mean * queued / max(1, self.settings.workers)))
 
     async def _create(
-        self, request: generation_pb2.GenerateRequest, who: Principal, request_id: str, affinity
+        self, request: JobRequest, who: Principal, request_id: str, affinity: str | None
     ) -> tuple[JobRecord, bool]:
         try:
             job, created = await self._admit(request, who, request_id, affinity)
-        except errors.ApiError:
+        except JobError:
             metrics.record_job("rejected")
             raise
         if created:
@@ -101,50 +119,44 @@ class JobService:
         return job, created
 
     async def _admit(
-        self, request: generation_pb2.GenerateRequest, who: Principal, request_id: str, affinity
+        self, request: JobRequest, who: Principal, request_id: str, affinity: str | None
     ) -> tuple[JobRecord, bool]:
+        """Check the request and prepare it, once: the runner that claims the job in this
+        process is handed the preparation (runner.hand_over)."""
         who.require_write()
         if len(request_id) > MAX_REQUEST_ID or not request_id.isprintable():
             raise errors.bad_field("request_id", f"up to {MAX_REQUEST_ID} printable characters")
-        if request.priority not in generation_pb2.Priority.values():
-            raise errors.bad_field("priority", f"unknown priority {request.priority}")
-        settings = self.settings
+        settings, options = self.settings, request.options
         queue_timeout = _seconds(
-            request.queue_timeout_s,
+            options.queue_timeout_s,
             settings.default_queue_timeout_s,
             settings.max_queue_timeout_s,
             "queue_timeout_s",
         )
         deadline = _seconds(
-            request.deadline_s, settings.default_deadline_s, settings.max_deadline_s, "deadline_s"
+            options.deadline_s, settings.default_deadline_s, settings.max_deadline_s, "deadline_s"
         )
-        if not 0 <= request.preview_every <= MAX_PREVIEW_EVERY:
+        if not 0 <= options.preview_every <= MAX_PREVIEW_EVERY:
             raise errors.bad_field(
                 "preview_every", f"preview_every must be from 0 to {MAX_PREVIEW_EVERY} steps"
             )
         source = None  # an edit's source latents, stored with the job before it can run
         try:
-            callback_url = check_callback_url(request.callback_url, self.webhooks)
-            if edit_of(request) is None:
-                prepared = await asyncio.to_thread(
-                    prepare, request_from_proto(request), self.preset
-                )
+            callback_url = check_callback_url(options.callback_url, self.webhooks)
+            if request.edit is None:
+                prepared = await asyncio.to_thread(prepare, request.generation, self.preset)
             else:
                 prepared, source = await self._prepare_edit(request, who)
         except ScriptError as error:
             raise errors.bad_request(error) from None
         job = None
-        request_hash = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
-        fixed = generation_pb2.GenerateRequest()
-        fixed.CopyFrom(request)
-        fixed.seed = prepared.options.seed  # a restarted job makes the same video
         now = time.time()
         record = JobRecord(
             job_id=uuid.uuid4().hex,
             owner=who.name,
             request_id=request_id,
-            request=fixed.SerializeToString(),
-            priority=request.priority or generation_pb2.PRIORITY_NORMAL,
+            request=request.with_seed(prepared.options.seed),
+            priority=int(options.priority),
             state=JobState.QUEUED,
             created_at=now,
             queue_expires_at=now + queue_timeout,
@@ -159,7 +171,7 @@ class JobService:
             job, created = await asyncio.to_thread(
                 self.store.submit,
                 record,
-                request_hash,
+                request_hash(request),
                 settings.max_queued,
                 who.max_active_jobs,
                 affinity,
@@ -172,28 +184,28 @@ class JobService:
                 str(quota), self._retry_after(quota.active), quota_subject=f"key:{who.name}"
             ) from None
         except RequestIdReused:
-            raise errors.ApiError(
-                grpc.StatusCode.ALREADY_EXISTS,
+            raise JobError(
+                ErrorCode.ALREADY_EXISTS,
                 f"request_id {request_id!r} was used for a different request",
             ) from None
         finally:
             if source is not None and (job is None or job.job_id != record.job_id):
                 await asyncio.to_thread(self.store.delete_artifacts, [record.job_id], (SOURCE,))
+        if created:
+            self.runner.hand_over(job.job_id, prepared)
         return job, created
 
     async def _prepare_edit(
-        self, request: generation_pb2.GenerateRequest, who: Principal
+        self, request: JobRequest, who: Principal
     ) -> tuple[PreparedEdit, bytes | None]:
         """Check an edit against its source; the source's latents when it ran here (an
         upload is encoded when the edit runs). ScriptError naming the field."""
-        edit = request.edit
+        edit, generation = request.edit, request.generation
         for name in FIXED_BY_SOURCE:
-            value = getattr(request, name)
-            if value:
+            if getattr(generation, name):
                 raise ScriptError(name, f"an edit takes {name} from its source; leave it unset")
-        spec = spec_from_proto(edit)
         data = None
-        if edit.HasField("source_job_id"):
+        if edit.source_job_id is not None:
             field = "edit.source_job_id"
             if not JOB_ID.fullmatch(edit.source_job_id):
                 raise ScriptError(field, "source_job_id must be 32 lowercase hex digits")
@@ -209,80 +221,64 @@ class JobService:
                     field, f"the latents of job {source_job.job_id} {why}; upload its MP4"
                 )
             meta = source_meta(data)
-        elif edit.HasField("source_mp4"):
+        elif edit.source_mp4 is not None:
             seconds = await asyncio.to_thread(
                 probe_upload, edit.source_mp4, limits_for(self.preset), self.settings.max_extended_s
             )
-            meta = upload_meta(seconds, self.preset, request.prompt)
+            meta = upload_meta(seconds, self.preset, generation.prompt)
         else:
             raise ScriptError("edit.source_job_id", "an edit needs source_job_id or source_mp4")
         prepared = await asyncio.to_thread(
-            prepare_edit,
-            request_from_proto(request),
-            spec,
-            meta,
-            self.preset,
-            self.settings.max_extended_s,
+            prepare_edit, generation, edit.spec, meta, self.preset, self.settings.max_extended_s
         )
         return prepared, data
 
-    # -- for the HTTP API, which shows more of a job than the Job message ---------------------
-
-    async def record(self, job_id: str, metadata: Metadata) -> JobRecord:
-        return await self._owned(job_id, self.keys.authenticate(metadata))
-
-    async def delete_job(self, job_id: str, metadata: Metadata) -> JobRecord:
-        """Cancel the job (it stops within one step), then forget it and its files."""
-        who = self.keys.authenticate(metadata)
-        who.require_write()
-        job = await self._owned(job_id, who)
-        await self.cancel_job(generation_pb2.CancelJobRequest(job_id=job_id), metadata)
-        await asyncio.to_thread(self.store.delete, job_id)
-        return job
-
     # -- unary methods -----------------------------------------------------------------------
 
-    async def submit_job(
-        self, message: generation_pb2.SubmitJobRequest, metadata: Metadata
-    ) -> generation_pb2.Job:
-        who = self.keys.authenticate(metadata)
-        job, _ = await self._create(message.request, who, message.request_id, None)
-        return job_to_proto(job)
+    def authenticate(self, metadata: Metadata) -> Principal:
+        return self.keys.authenticate(metadata)
 
-    async def get_job(
-        self, message: generation_pb2.GetJobRequest, metadata: Metadata
-    ) -> generation_pb2.Job:
-        return job_to_proto(await self._owned(message.job_id, self.keys.authenticate(metadata)))
+    async def submit(
+        self, request: JobRequest, metadata: Metadata, request_id: str = ""
+    ) -> JobRecord:
+        job, _ = await self._create(request, self.authenticate(metadata), request_id, None)
+        return job
 
-    async def cancel_job(
-        self, message: generation_pb2.CancelJobRequest, metadata: Metadata
-    ) -> generation_pb2.Job:
-        who = self.keys.authenticate(metadata)
+    async def get(self, job_id: str, metadata: Metadata) -> JobRecord:
+        return await self._owned(job_id, self.authenticate(metadata))
+
+    async def cancel(self, job_id: str, metadata: Metadata) -> JobRecord:
+        who = self.authenticate(metadata)
         who.require_write()
-        before = await self._owned(message.job_id, who)
-        job = await asyncio.to_thread(self.store.cancel, message.job_id, time.time())
-        self.runner.cancel_local(message.job_id)
+        before = await self._owned(job_id, who)
+        job = await asyncio.to_thread(self.store.cancel, job_id, time.time())
+        self.runner.cancel_local(job_id)
         self.runner.wake_webhooks()
         if not before.state.terminal and job.state == JobState.CANCELLED:
             metrics.record_job("cancelled")
             metrics.observe_job_seconds("cancelled", time.time() - job.created_at)
-        return job_to_proto(job)
+        return job
 
-    async def list_jobs(
-        self, message: generation_pb2.ListJobsRequest, metadata: Metadata
-    ) -> generation_pb2.ListJobsResponse:
-        who = self.keys.authenticate(metadata)
-        size = message.page_size or DEFAULT_PAGE
+    async def delete(self, job_id: str, metadata: Metadata) -> JobRecord:
+        """Cancel the job (it stops within one step), then forget it and its files."""
+        who = self.authenticate(metadata)
+        who.require_write()
+        job = await self._owned(job_id, who)
+        await self.cancel(job_id, metadata)
+        await asyncio.to_thread(self.store.delete, job_id)
+        return job
+
+    async def list(
+        self, metadata: Metadata, states: tuple[JobState, ...], page_size: int, page_token: str
+    ) -> JobPage:
+        who = self.authenticate(metadata)
+        size = page_size or DEFAULT_PAGE
         if not 1 <= size <= MAX_PAGE:
             raise errors.bad_field("page_size", f"page_size must be between 1 and {MAX_PAGE}")
-        try:
-            states = tuple(STATE_OF[s] for s in message.states)
-        except KeyError:
-            raise errors.bad_field("states", "unknown job state") from None
         before = None
-        if message.page_token:
+        if page_token:
             try:
-                created, _, job_id = base64.urlsafe_b64decode(message.page_token).partition(b"/")
+                created, _, job_id = base64.urlsafe_b64decode(page_token).partition(b"/")
                 before = (float(created), job_id.decode())
             except (ValueError, UnicodeDecodeError):
                 raise errors.bad_field("page_token", "not a token from ListJobs") from None
@@ -292,95 +288,57 @@ class JobService:
             jobs, last = jobs[:size], jobs[size - 1]
             token = base64.urlsafe_b64encode(f"{last.created_at!r}/{last.job_id}".encode())
             token = token.decode()
-        return generation_pb2.ListJobsResponse(
-            jobs=[job_to_proto(j) for j in jobs], next_page_token=token
-        )
+        return JobPage(jobs, token)
 
-    async def get_capabilities(
-        self, message: generation_pb2.GetCapabilitiesRequest, metadata: Metadata
-    ) -> generation_pb2.Capabilities:
-        who = self.keys.authenticate(metadata)
-        return capabilities(self.preset, self.settings, who.max_active_jobs, self.trained)
+    async def artifact(self, job_id: str, metadata: Metadata, last_frame: bool = False) -> bytes:
+        """A finished job's MP4 (or, when it asked for one, its last frame as a PNG)."""
+        job = await self._owned(job_id, self.authenticate(metadata))
+        if job.state != JobState.SUCCEEDED:
+            raise JobError(
+                ErrorCode.FAILED_PRECONDITION, f"job {job.job_id} is {job.state}, no video"
+            )
+        if last_frame and not job.video.has_last_frame:
+            raise JobError(
+                ErrorCode.FAILED_PRECONDITION, "the job did not ask for return_last_frame"
+            )
+        kind = ".png" if last_frame else ".mp4"
+        data = await asyncio.to_thread(self.store.get_artifact, job.job_id, kind)
+        if data is None:
+            raise JobError(ErrorCode.NOT_FOUND, f"the video of job {job.job_id} has expired")
+        return data
+
+    async def preview(self, job: JobRecord) -> Preview | None:
+        """A running job's latest preview, when it asked for previews."""
+        if not job.request.options.preview_every or job.state != JobState.RUNNING:
+            return None
+        data = await asyncio.to_thread(self.store.get_artifact, job.job_id, previews.PREVIEW)
+        return None if data is None else previews.unpack(data)
 
     # -- streams -----------------------------------------------------------------------------
 
-    async def watch_job(
-        self, message: generation_pb2.WatchJobRequest, metadata: Metadata
-    ) -> AsyncIterator[generation_pb2.Job]:
-        who = self.keys.authenticate(metadata)
-        job = await self._owned(message.job_id, who)
-        wants_preview = generation_pb2.GenerateRequest.FromString(job.request).preview_every > 0
-        last = None
+    async def watch(self, job_id: str, metadata: Metadata) -> AsyncIterator[JobView]:
+        """The job now and after each change, until it ends (callers drop repeats)."""
+        job = await self._owned(job_id, self.authenticate(metadata))
         while True:
-            current = job_to_proto(job)
-            if wants_preview and job.state == JobState.RUNNING:
-                data = await asyncio.to_thread(
-                    self.store.get_artifact, job.job_id, previews.PREVIEW
-                )
-                if data is not None:
-                    current.preview.CopyFrom(previews.unpack(data))
-            if current != last:
-                yield current
-                last = current
+            yield JobView(job, await self.preview(job))
             if job.state.terminal:
                 return
             await asyncio.sleep(_WATCH_POLL_S)
-            job = await asyncio.to_thread(self.store.get, message.job_id)
+            job = await asyncio.to_thread(self.store.get, job_id)
             if job is None:
-                raise errors.not_found(message.job_id)
-
-    async def fetch_video(
-        self, message: generation_pb2.FetchVideoRequest, metadata: Metadata
-    ) -> AsyncIterator[generation_pb2.VideoChunk]:
-        job = await self._owned(message.job_id, self.keys.authenticate(metadata))
-        chunk = message.chunk_bytes or DEFAULT_CHUNK
-        if not 1 <= chunk <= MAX_CHUNK:
-            raise errors.bad_field("chunk_bytes", f"chunk_bytes must be between 1 and {MAX_CHUNK}")
-        if job.state != JobState.SUCCEEDED:
-            raise errors.ApiError(
-                grpc.StatusCode.FAILED_PRECONDITION, f"job {job.job_id} is {job.state}, no video"
-            )
-        png = message.artifact == generation_pb2.ARTIFACT_LAST_FRAME_PNG
-        if png and not job.video.has_last_frame:
-            raise errors.ApiError(
-                grpc.StatusCode.FAILED_PRECONDITION, "the job did not ask for return_last_frame"
-            )
-        data = await asyncio.to_thread(
-            self.store.get_artifact, job.job_id, ".png" if png else ".mp4"
-        )
-        if data is None:
-            raise errors.ApiError(
-                grpc.StatusCode.NOT_FOUND, f"the video of job {job.job_id} has expired"
-            )
-        if not 0 <= message.offset <= len(data):
-            raise errors.bad_field("offset", f"offset must be between 0 and {len(data)}")
-        content_type = "image/png" if png else "video/mp4"
-        for start in range(message.offset, len(data), chunk):
-            yield generation_pb2.VideoChunk(
-                data=data[start : start + chunk],
-                offset=start,
-                total_bytes=len(data),
-                content_type=content_type,
-            )
+                raise errors.not_found(job_id)
 
     async def generate(
-        self, message: generation_pb2.GenerateRequest, metadata: Metadata
-    ) -> AsyncIterator[generation_pb2.GenerateEvent]:
+        self, request: JobRequest, metadata: Metadata
+    ) -> AsyncIterator[GenerateEvent]:
         """One call: a job run by this process's runner, streamed; leaving cancels it."""
-        who = self.keys.authenticate(metadata)
-        job, _ = await self._create(message, who, "", affinity=self.runner.worker_id)
+        who = self.authenticate(metadata)
+        job, _ = await self._create(request, who, "", affinity=self.runner.worker_id)
         job_id = job.job_id
         events = self.runner.subscribe(job_id)
         finished = False
         try:
-            yield generation_pb2.GenerateEvent(
-                accepted=generation_pb2.Accepted(
-                    job_id=job.job_id,
-                    num_frames=job.num_frames,
-                    num_shots=job.num_shots,
-                    seed=job.seed,
-                )
-            )
+            yield Accepted(job)
             while True:
                 try:
                     event = await asyncio.wait_for(events.get(), 1.0)
@@ -391,40 +349,18 @@ class JobService:
                     continue
                 if event is None:
                     break
-                yield generation_pb2.GenerateEvent(
-                    progress=generation_pb2.Progress(
-                        stage=event.stage,
-                        step=event.step,
-                        total=event.total,
-                        elapsed_s=event.elapsed_s,
-                    )
-                )
+                yield event
             job = await asyncio.to_thread(self.store.get, job_id)
             finished = True
             if job is None:
                 raise errors.not_found(job_id)
             if job.state != JobState.SUCCEEDED:
-                code = errors.status_code(job.failure_code)
-                raise errors.ApiError(code, f"job {job.job_id} {job.state}: {job.failure_reason}")
+                code = ErrorCode.of_name(job.failure_code)
+                raise JobError(code, f"job {job.job_id} {job.state}: {job.failure_reason}")
             mp4 = await asyncio.to_thread(self.store.get_artifact, job.job_id, ".mp4")
             if mp4 is None:
-                raise errors.ApiError(
-                    grpc.StatusCode.NOT_FOUND, f"the video of job {job.job_id} has expired"
-                )
-            video = job.video
-            yield generation_pb2.GenerateEvent(
-                result=generation_pb2.VideoResult(
-                    mp4=mp4,
-                    duration_s=video.duration_s,
-                    fps=video.fps,
-                    width=video.width,
-                    height=video.height,
-                    sample_rate=video.sample_rate,
-                    num_frames=video.num_frames,
-                    seed=video.seed,
-                    stage_seconds=video.stage_seconds,
-                )
-            )
+                raise JobError(ErrorCode.NOT_FOUND, f"the video of job {job.job_id} has expired")
+            yield Finished(job, mp4)
         finally:
             self.runner.unsubscribe(job_id, events)
             if not finished:  # the client went away: stop the job within one step

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
+from reelflow.services.jobs import requests
 from reelflow.services.jobs.database import Database, Row, connect
 from reelflow.services.jobs.records import JOB_ID, JobRecord, JobState, VideoMeta
+from reelflow.services.jobs.requests import LegacyReader
 from reelflow.services.jobs.webhooks import outbox
 
 _SCHEMA = """
@@ -53,6 +55,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (state, priority DESC, created_at);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, created_at DESC);
+CREATE TABLE IF NOT EXISTS store_meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS artifacts (
     job_id TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -83,25 +89,45 @@ class RequestIdReused(Exception):
     pass
 
 
-def _record(row: Row) -> JobRecord:
-    values = {name: row[name] for name in _COLUMNS}
-    values["state"] = JobState(values["state"])
-    values["request_id"] = values["request_id"] or ""
-    values["video_available"] = bool(values["video_available"])
-    values["video"] = VideoMeta(**json.loads(row["video"])) if row["video"] else None
-    return JobRecord(**values)
-
-
 class JobStore:
-    def __init__(self, db: Database):
-        self._db = db
+    """`legacy` reads job requests stored in format 1 (requests.py); at opening, such rows are
+    rewritten in the current format, once per database."""
+
+    def __init__(self, db: Database, legacy: LegacyReader | None = None):
+        self._db, self._legacy = db, legacy
         db.write(self._create_schema)
 
-    @staticmethod
-    def _create_schema(db: Database) -> None:
+    def _create_schema(self, db: Database) -> None:
         for statement in (_SCHEMA.format(blob=db.blob_type) + outbox.SCHEMA).split(";"):
             if statement.strip():
                 db.execute(statement)
+        row = db.execute("SELECT value FROM store_meta WHERE name = 'request_format'").fetchone()
+        if row is not None and int(row[0]) >= requests.FORMAT:
+            return
+        if self._legacy is None:  # nothing here can read format 1: leave the rows as they are
+            (rows,) = db.execute("SELECT COUNT(*) FROM jobs").fetchone()
+            if rows:
+                return
+        for (job_id,) in db.execute("SELECT job_id FROM jobs").fetchall():
+            (data,) = db.execute("SELECT request FROM jobs WHERE job_id = ?", (job_id,)).rows[0]
+            request = requests.decode(bytes(data), self._legacy)
+            db.execute(
+                "UPDATE jobs SET request = ? WHERE job_id = ?", (requests.encode(request), job_id)
+            )
+        db.execute(
+            "INSERT INTO store_meta VALUES ('request_format', ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (str(requests.FORMAT),),
+        )
+
+    def _record(self, row: Row) -> JobRecord:
+        values = {name: row[name] for name in _COLUMNS}
+        values["state"] = JobState(values["state"])
+        values["request"] = requests.decode(bytes(row["request"]), self._legacy)
+        values["request_id"] = values["request_id"] or ""
+        values["video_available"] = bool(values["video_available"])
+        values["video"] = VideoMeta(**json.loads(row["video"])) if row["video"] else None
+        return JobRecord(**values)
 
     @property
     def database(self) -> Database:
@@ -159,7 +185,7 @@ class JobStore:
                 if row is not None:
                     if row["request_hash"] != request_hash:
                         raise RequestIdReused(record.request_id)
-                    return _record(row), False
+                    return self._record(row), False
             (queued,) = db.execute("SELECT COUNT(*) FROM jobs WHERE state = 'QUEUED'").fetchone()
             if queued >= max_queued:
                 raise QueueFull(queued)
@@ -169,7 +195,8 @@ class JobStore:
             ).fetchone()
             if active >= max_active:
                 raise QuotaExceeded(active)
-            values = asdict(record)
+            values = {f.name: getattr(record, f.name) for f in fields(record)}
+            values["request"] = requests.encode(record.request)
             values["video"] = None
             values["video_available"] = int(record.video_available)  # an INTEGER column
             values["request_id"] = record.request_id or None
@@ -188,7 +215,7 @@ class JobStore:
 
     def get(self, job_id: str) -> JobRecord | None:
         row = self._db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else self._record(row)
 
     def list(
         self,
@@ -216,7 +243,7 @@ class JobStore:
             f"SELECT * FROM jobs {where} ORDER BY created_at {order}, job_id {order} LIMIT ?",
             [*args, limit],
         ).fetchall()
-        return [_record(row) for row in rows]
+        return [self._record(row) for row in rows]
 
     def claim(self, worker: str, now: float) -> JobRecord | None:
         """Start the most urgent queued job this worker may run."""
@@ -236,7 +263,7 @@ class JobStore:
                 (worker, now, now, row["job_id"]),
             )
             outbox.notify(db, [row["job_id"]], now)
-            return _record(db.execute("SELECT * FROM jobs WHERE job_id = ?", row).fetchone())
+            return self._record(db.execute("SELECT * FROM jobs WHERE job_id = ?", row).fetchone())
 
         return self._db.write(take)
 
@@ -329,7 +356,7 @@ class JobStore:
             )
             outbox.notify(db, [job_id], now)
             row = db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-            return None if row is None else _record(row)
+            return None if row is None else self._record(row)
 
         return self._db.write(stop)
 
@@ -441,6 +468,6 @@ def _delete_artifacts(db: Database, job_ids: list[str], kinds: tuple[str, ...]) 
         )
 
 
-def open_store(url: str, root: Path) -> JobStore:
+def open_store(url: str, root: Path, legacy: LegacyReader | None = None) -> JobStore:
     """PostgreSQL when `url` is given (shared by every replica), else SQLite under `root`."""
-    return JobStore(connect(url, root, lock_key=WRITE_LOCK))
+    return JobStore(connect(url, root, lock_key=WRITE_LOCK), legacy)

@@ -13,7 +13,7 @@ import time
 import psycopg
 import pytest
 
-from reelflow.services.client import JobClient
+from reelflow.services.api.grpc.client import JobClient
 from reelflow.services.deployments import server
 from reelflow.v1 import generation_pb2 as pb
 from tests.services.deployments.test_serve_e2e import free_port

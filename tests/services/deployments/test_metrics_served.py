@@ -13,7 +13,7 @@ import pytest
 
 from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.services import metrics
-from reelflow.services.client import generate_remote
+from reelflow.services.api.grpc.client import generate_remote
 from reelflow.services.config import STAGE_NAMES
 from reelflow.services.deployments import server
 from tests.deploy.prometheus import free_port, prometheus, query, wait_for_value

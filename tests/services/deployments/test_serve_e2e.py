@@ -15,7 +15,7 @@ from grpc_status import rpc_status
 from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.generation.request import GenerationRequest, prepare
 from reelflow.pipeline.generation.schedule import generate
-from reelflow.services.client import generate_remote, open_channel
+from reelflow.services.api.grpc.client import generate_remote, open_channel
 from reelflow.services.deployments import server
 from tests.conftest import assert_valid_mp4
 

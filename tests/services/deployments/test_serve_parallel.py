@@ -20,7 +20,7 @@ from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.generation.request import GenerationRequest, prepare
 from reelflow.pipeline.generation.schedule import generate
 from reelflow.pipeline.model.weights import DEFAULT_CHECKPOINT
-from reelflow.services.client import JobClient, generate_remote
+from reelflow.services.api.grpc.client import JobClient, generate_remote
 from reelflow.services.deployments import server
 from reelflow.services.deployments.ranks import ACTOR_PREFIX
 from reelflow.v1 import generation_pb2 as pb

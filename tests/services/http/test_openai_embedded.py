@@ -14,7 +14,7 @@ import urllib.request
 import openai
 import pytest
 
-from reelflow.services.client import JobClient
+from reelflow.services.api.grpc.client import JobClient
 from reelflow.services.jobs.settings import AuthSettings, JobSettings
 from reelflow.v1 import generation_pb2 as pb
 from tests.conftest import assert_valid_mp4
@@ -182,10 +182,11 @@ def test_uploads_become_references(client, served):
         input_reference=("ref.png", image, "image/png"),
         extra_body=QUICK,
     )
-    stored = pb.GenerateRequest.FromString(served.store.get(video.id).request)
-    assert [(r.name, r.role, r.data) for r in stored.references] == [
-        ("image1", "first_frame", image)
-    ]
+    stored = served.store.get(video.id).request.generation
+    assert (dict(stored.references), dict(stored.roles)) == (
+        {"image1": image},
+        {"image1": "first_frame"},
+    )
     data_url = "data:image/png;base64," + base64.b64encode(image).decode()
     body = {
         "prompt": "@image1 [0-1s] the ball jumps over @image2",
@@ -200,12 +201,10 @@ def test_uploads_become_references(client, served):
         **{"content-type": "application/json"},
     )
     assert status == 200, answer
-    stored = pb.GenerateRequest.FromString(served.store.get(json.loads(answer)["id"]).request)
-    assert [(r.name, r.role) for r in stored.references] == [
-        ("image1", "first_frame"),
-        ("image2", ""),
-    ]
-    assert stored.references[1].data == image
+    stored = served.store.get(json.loads(answer)["id"]).request.generation
+    assert list(stored.references) == ["image1", "image2"]
+    assert dict(stored.roles) == {"image1": "first_frame"}
+    assert stored.references["image2"] == image
     with pytest.raises(openai.APIStatusError) as caught:  # one byte over the per-file limit
         client.videos.create(prompt=PROMPT, input_reference=("big.png", b"\0" * (20 * 2**20 + 1)))
     assert caught.value.status_code == 413 and caught.value.body["param"] == "input_reference"

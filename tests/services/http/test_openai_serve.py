@@ -14,7 +14,7 @@ import time
 import openai
 import pytest
 
-from reelflow.services.client import JobClient
+from reelflow.services.api.grpc.client import JobClient
 from reelflow.services.deployments import server
 from reelflow.v1 import generation_pb2 as pb
 from tests.conftest import assert_valid_mp4

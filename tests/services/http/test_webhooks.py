@@ -13,7 +13,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from reelflow.services.client import JobClient
+from reelflow.services.api.grpc.client import JobClient
 from reelflow.services.jobs.settings import JobSettings, WebhookSettings
 from reelflow.v1 import generation_pb2 as pb
 from tests.services.embedded import ServerThread

@@ -12,7 +12,7 @@ import torch
 from google.rpc import error_details_pb2
 
 from reelflow.pipeline.editing.source import SourceLatents
-from reelflow.services.client import JobClient
+from reelflow.services.api.grpc.client import JobClient
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2 as pb
 from tests.services.embedded import ServerThread

@@ -11,7 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.services.jobs.records import JobRecord, JobState, VideoMeta
+from reelflow.services.jobs.requests import JobRequest
 from reelflow.services.jobs.store import JobStore, QueueFull, QuotaExceeded, RequestIdReused
 from reelflow.services.jobs.store import open_store as open_job_store
 from tests.services.postgres import PostgresServer
@@ -52,7 +54,7 @@ def job(owner="alice", priority=2, created=NOW, request_id="", **fields) -> JobR
         job_id=uuid.uuid4().hex,
         owner=owner,
         request_id=request_id,
-        request=b"\x00request\xff",
+        request=JobRequest(GenerationRequest("a red ball", references={"image1": b"\x00png\xff"})),
         priority=priority,
         state=JobState.QUEUED,
         created_at=created,

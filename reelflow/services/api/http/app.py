@@ -17,7 +17,7 @@ from reelflow.services import metrics
 from reelflow.services.api.http import content
 from reelflow.services.api.http.create import MODEL_ALIASES, parse_create, read_body
 from reelflow.services.api.http.edits import parse_edit
-from reelflow.services.api.http.errors import HttpError, bad_field, from_api_error, install
+from reelflow.services.api.http.errors import HttpError, bad_field, from_job_error, install
 from reelflow.services.api.http.models import (
     CreateVideo,
     ErrorResponse,
@@ -32,11 +32,9 @@ from reelflow.services.api.http.models import (
     multipart_schema,
 )
 from reelflow.services.api.http.videos import poll_after_ms, to_video
-from reelflow.services.jobs.editing.previews import PREVIEW, unpack
-from reelflow.services.jobs.errors import ApiError
+from reelflow.services.jobs.errors import JobError
 from reelflow.services.jobs.records import JOB_ID, JobState
 from reelflow.services.jobs.service import JobService
-from reelflow.v1 import generation_pb2
 
 _ERRORS = {
     status: {"model": ErrorResponse, "description": text}
@@ -108,7 +106,7 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         return response
 
     async def video(job_id: str, request: Request) -> Video:
-        return to_video(await service.record(job_id, _metadata(request)), preset, model_id)
+        return to_video(await service.get(job_id, _metadata(request)), preset, model_id)
 
     @app.post(
         "/v1/videos",
@@ -128,11 +126,10 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         request = await read_body(request, max_request_bytes)
         create = await parse_create(request, limits, model_id)
         request_id = create.request_id or request.headers.get("idempotency-key", "")
-        message = generation_pb2.SubmitJobRequest(request=create.request, request_id=request_id)
         try:
-            job = await service.submit_job(message, _metadata(request))
-        except ApiError as error:
-            raise from_api_error(error, create.params) from None
+            job = await service.submit(create.request, _metadata(request), request_id)
+        except JobError as error:
+            raise from_job_error(error, create.params) from None
         return await video(job.job_id, request)
 
     @app.get("/v1/videos", response_model=VideoList, responses=_ERRORS)
@@ -142,12 +139,12 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         limit: int = Query(20, ge=1, le=100),
         order: Literal["asc", "desc"] = "desc",
     ) -> VideoList:
-        who = service.keys.authenticate(_metadata(request))
+        who = service.authenticate(_metadata(request))
         before = None
         if after:
             if not JOB_ID.fullmatch(after):
                 raise bad_field("after", "after must be the id of a video in the last page")
-            seen = await service.record(after, _metadata(request))
+            seen = await service.get(after, _metadata(request))
             before = (seen.created_at, seen.job_id)
         jobs = await asyncio.to_thread(
             service.store.list, who.name, (), limit + 1, before, order == "asc"
@@ -163,7 +160,7 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
     @app.get("/v1/videos/{video_id}", response_model=Video, responses=_ERRORS)
     async def retrieve_video(video_id: str, request: Request) -> JSONResponse:
         _check_id(video_id)
-        job = await service.record(video_id, _metadata(request))
+        job = await service.get(video_id, _metadata(request))
         return JSONResponse(
             to_video(job, preset, model_id).model_dump(mode="json"),
             headers={"openai-poll-after-ms": str(poll_after_ms(job))},
@@ -172,7 +169,7 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
     @app.delete("/v1/videos/{video_id}", response_model=VideoDeleted, responses=_ERRORS)
     async def delete_video(video_id: str, request: Request) -> VideoDeleted:
         _check_id(video_id)
-        await service.delete_job(video_id, _metadata(request))
+        await service.delete(video_id, _metadata(request))
         return VideoDeleted(id=video_id)
 
     @app.get(
@@ -190,12 +187,11 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         variant: Literal["video", "thumbnail", "spritesheet", "preview"] = "video",
     ) -> Response:
         _check_id(video_id)
-        job = await service.record(video_id, _metadata(request))
+        job = await service.get(video_id, _metadata(request))
         if variant == "preview":  # while it denoises: the latest x0 estimate as a sprite
-            data = await asyncio.to_thread(service.store.get_artifact, video_id, PREVIEW)
-            if data is None or job.state != JobState.RUNNING:
+            preview = await service.preview(job)
+            if preview is None:
                 raise HttpError(409, f"video {video_id} has no preview now", code="no_preview")
-            preview = unpack(data)
             headers = {"x-preview-step": str(preview.step), "x-preview-frames": str(preview.frames)}
             return Response(preview.jpeg, media_type="image/jpeg", headers=headers)
         if job.state != JobState.SUCCEEDED:
@@ -218,15 +214,14 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         )
 
     async def submit_edit(request: Request, kind: str, video_id: str | None = None) -> Video:
-        service.keys.authenticate(_metadata(request))
+        service.authenticate(_metadata(request))
         request = await read_body(request, max_request_bytes)
         edit = await parse_edit(request, kind, limits, video_id)
         request_id = edit.request_id or request.headers.get("idempotency-key", "")
-        message = generation_pb2.SubmitJobRequest(request=edit.request, request_id=request_id)
         try:
-            job = await service.submit_job(message, _metadata(request))
-        except ApiError as error:
-            raise from_api_error(error, edit.params) from None
+            job = await service.submit(edit.request, _metadata(request), request_id)
+        except JobError as error:
+            raise from_job_error(error, edit.params) from None
         return await video(job.job_id, request)
 
     def body(model, multipart: bool) -> dict:
@@ -268,12 +263,12 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
 
     @app.get("/v1/models", response_model=ModelList, responses=_ERRORS)
     async def list_models(request: Request) -> ModelList:
-        service.keys.authenticate(_metadata(request))
+        service.authenticate(_metadata(request))
         return ModelList(data=[Model(id=model_id, created=started)])
 
     @app.get("/v1/models/{model}", response_model=Model, responses=_ERRORS)
     async def retrieve_model(model: str, request: Request) -> Model:
-        service.keys.authenticate(_metadata(request))
+        service.authenticate(_metadata(request))
         if model != model_id and not MODEL_ALIASES.fullmatch(model):
             raise HttpError(404, f"no model {model!r}", code="model_not_found")
         return Model(id=model_id, created=started)

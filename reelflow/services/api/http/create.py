@@ -1,5 +1,5 @@
 """POST /v1/videos bodies (JSON or multipart/form-data, as the openai SDK sends) checked and
-turned into the job service's GenerateRequest. Everything about the video itself (the script,
+turned into the job service's JobRequest. Everything about the video itself (the script,
 sizes, durations, references) is checked once, by the job service, as for gRPC; this module
 checks the HTTP shape and knows which HTTP field each service field came from, so an error
 names the field the client sent."""
@@ -18,9 +18,10 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.pipeline.script.limits import Limits
 from reelflow.services.api.http.errors import HttpError, bad_field
-from reelflow.v1 import generation_pb2
+from reelflow.services.jobs.requests import JobOptions, JobRequest
 
 MODEL_ALIASES = re.compile(r"sora-2(-pro)?(-\d{4}-\d{2}-\d{2})?")  # accepted as the default model
 _SIZE = re.compile(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
@@ -42,7 +43,7 @@ PARAMS = {
 
 @dataclass(frozen=True)
 class CreateRequest:
-    request: generation_pb2.GenerateRequest
+    request: JobRequest
     request_id: str
     params: Mapping[str, str] = field(default_factory=dict)
 
@@ -195,39 +196,57 @@ def _build(fields: dict, files: dict[str, bytes], model_id: str) -> CreateReques
     model = _text(fields, "model")
     if model not in (None, "", model_id) and not MODEL_ALIASES.fullmatch(model):
         raise bad_field("model", f"unknown model {model!r}; GET /v1/models lists {model_id!r}")
-    message = generation_pb2.GenerateRequest(prompt=prompt)
     seconds = _number(fields, "seconds", float, 0.0)
-    if seconds is not None:
-        if not 1 <= seconds <= 15:
-            raise bad_field("seconds", f"seconds must be from 1 to 15, got {seconds:g}")
-        message.duration_s = seconds
+    if seconds is not None and not 1 <= seconds <= 15:
+        raise bad_field("seconds", f"seconds must be from 1 to 15, got {seconds:g}")
+    width = height = None
     size = _text(fields, "size")
     if size:
         match = _SIZE.fullmatch(size.strip())
         if match is None:
             raise bad_field("size", f"size must be WIDTHxHEIGHT like 64x64, got {size!r}")
-        message.width, message.height = int(match[1]), int(match[2])
+        width, height = int(match[1]), int(match[2])
     seed = _number(fields, "seed", int, 0)
-    if seed is not None:
-        message.seed = seed
-    message.steps = _number(fields, "num_inference_steps", int, 1) or 0
-    message.guidance = _number(fields, "guidance_scale", float, 1.0) or 0.0
-    message.fps = _number(fields, "fps", int, 1) or 0
-    message.negative_prompt = _text(fields, "negative_prompt") or ""
-    audio = _flag(fields, "generate_audio")
-    if audio is not None:
-        message.generate_audio = audio
-    message.draft = bool(_flag(fields, "draft"))
-    message.callback_url = _text(fields, "callback_url") or ""
-    message.preview_every = _number(fields, "preview_every", int, 0) or 0
+    steps = _number(fields, "num_inference_steps", int, 1)
+    guidance = _number(fields, "guidance_scale", float, 1.0)
+    fps = _number(fields, "fps", int, 1)
+    negative_prompt = _text(fields, "negative_prompt") or ""
+    draft = bool(_flag(fields, "draft"))
+    options = job_options(fields)
     params = dict(PARAMS)
+    references, roles = {}, {}
     if "input_reference" in files:
         if "image1" in files:
             raise bad_field("image1", "input_reference is @image1; name other uploads image2...")
-        message.references.add(name="image1", data=files["input_reference"], role="first_frame")
+        references["image1"], roles["image1"] = files["input_reference"], "first_frame"
     else:
         params.pop("references[image1]")
     for name, data in files.items():
         if name != "input_reference":
-            message.references.add(name=name, data=data)
-    return CreateRequest(message, _text(fields, "request_id") or "", params)
+            references[name] = data
+    generation = GenerationRequest(
+        prompt=prompt,
+        duration_s=seconds or None,
+        fps=fps or None,
+        width=width,
+        height=height,
+        seed=seed,
+        steps=steps or None,
+        guidance=guidance or None,
+        references=references,
+        roles=roles,
+        negative_prompt=negative_prompt,
+        draft=draft,
+    )
+    request = JobRequest(generation, options=options)
+    return CreateRequest(request, _text(fields, "request_id") or "", params)
+
+
+def job_options(fields: dict) -> JobOptions:
+    """The job fields every body shares (callback, previews, audio)."""
+    audio = _flag(fields, "generate_audio")
+    return JobOptions(
+        preview_every=_number(fields, "preview_every", int, 0) or 0,
+        callback_url=_text(fields, "callback_url") or "",
+        generate_audio=True if audio is None else audio,
+    )

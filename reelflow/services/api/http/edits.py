@@ -1,6 +1,6 @@
 """Bodies of the edit routes (POST /v1/videos/{id}/remix, /v1/videos/extensions,
 /v1/videos/edits), JSON or multipart as the openai SDK sends them, turned into the job
-service's GenerateRequest with an Edit. The source is `video` ({"id": ...} or, in multipart,
+service's JobRequest with an EditRequest. The source is `video` ({"id": ...} or, in multipart,
 `video[id]` or an uploaded MP4). As for creation, the video itself is checked once, by the job
 service; errors name the HTTP field the client sent."""
 
@@ -11,10 +11,20 @@ import json
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from reelflow.pipeline.editing.edits import DEFAULT_STRENGTH, EditSpec
+from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.pipeline.script.limits import Limits
-from reelflow.services.api.http.create import CreateRequest, _flag, _number, _read_upload, _text
-from reelflow.services.api.http.errors import HttpError, bad_field
-from reelflow.v1 import generation_pb2
+from reelflow.pipeline.script.plan import ScriptError
+from reelflow.services.api.http.create import (
+    CreateRequest,
+    _number,
+    _read_upload,
+    _text,
+    job_options,
+)
+from reelflow.services.api.http.errors import HttpError, bad_field, from_job_error
+from reelflow.services.jobs.errors import bad_request
+from reelflow.services.jobs.requests import EditRequest, JobRequest
 
 _COMMON = {
     "prompt", "seed", "num_inference_steps", "guidance_scale", "negative_prompt",
@@ -81,55 +91,58 @@ async def parse_edit(
     unknown = sorted(set(fields) - _COMMON - _OWN[kind])
     if unknown:
         raise bad_field(unknown[0], f"unknown parameter {unknown[0]!r}", "unknown_parameter")
-    edit = generation_pb2.Edit(kind=generation_pb2.EditKind.Value(f"EDIT_KIND_{kind.upper()}"))
     params = dict(PARAMS)
+    source_job_id = source_mp4 = None
     if video_id is not None:  # remix: the source is the path's video
-        edit.source_job_id = video_id
+        source_job_id = video_id
         params["edit.source_job_id"] = "video_id"
     elif upload is not None:
         if "video" in fields:
             raise bad_field("video", "give the video as an id or an upload, not both")
-        edit.source_mp4 = upload
+        source_mp4 = upload
     else:
-        source = _text(fields, "video")
-        if not source:
+        source_job_id = _text(fields, "video")
+        if not source_job_id:
             raise bad_field(
                 "video", "video is required: {id} or an MP4 upload", "missing_required_parameter"
             )
-        edit.source_job_id = source
     prompt = _text(fields, "prompt") or ""
+    spec = {"kind": kind}
     if kind == "remix":
         strength = _number(fields, "strength", float, 0.0)
-        if strength is not None:
-            edit.strength = strength
+        spec["strength"] = DEFAULT_STRENGTH if strength is None else strength
         if not prompt.strip():
             raise bad_field("prompt", "prompt is required", "missing_required_parameter")
     elif kind == "extend":
         seconds = _number(fields, "seconds", float, 0.0)
         if seconds is None:
             raise bad_field("seconds", "seconds is required", "missing_required_parameter")
-        edit.seconds = seconds
         at = _text(fields, "at") or "end"
         if at not in ("end", "start"):
             raise bad_field("at", 'at must be "end" or "start"')
-        edit.at_start = at == "start"
+        spec.update(seconds=seconds, at_start=at == "start")
     else:
-        edit.start_s = _number(fields, "start_seconds", float, 0.0) or 0.0
-        edit.end_s = _number(fields, "end_seconds", float, 0.0) or 0.0
         regenerate = _text(fields, "regenerate") or "both"
         if regenerate not in _REGENERATE:
             raise bad_field("regenerate", 'regenerate must be "both", "video" or "audio"')
-        edit.regenerate_video, edit.regenerate_audio = _REGENERATE[regenerate]
-    message = generation_pb2.GenerateRequest(prompt=prompt, edit=edit)
-    seed = _number(fields, "seed", int, 0)
-    if seed is not None:
-        message.seed = seed
-    message.steps = _number(fields, "num_inference_steps", int, 1) or 0
-    message.guidance = _number(fields, "guidance_scale", float, 1.0) or 0.0
-    message.negative_prompt = _text(fields, "negative_prompt") or ""
-    message.preview_every = _number(fields, "preview_every", int, 0) or 0
-    message.callback_url = _text(fields, "callback_url") or ""
-    audio = _flag(fields, "generate_audio")
-    if audio is not None:
-        message.generate_audio = audio
-    return CreateRequest(message, _text(fields, "request_id") or "", params)
+        video, audio = _REGENERATE[regenerate]
+        spec.update(
+            start_s=_number(fields, "start_seconds", float, 0.0) or 0.0,
+            end_s=_number(fields, "end_seconds", float, 0.0) or 0.0,
+            video=video,
+            audio=audio,
+        )
+    generation = GenerationRequest(
+        prompt=prompt,
+        seed=_number(fields, "seed", int, 0),
+        steps=_number(fields, "num_inference_steps", int, 1),
+        guidance=_number(fields, "guidance_scale", float, 1.0),
+        negative_prompt=_text(fields, "negative_prompt") or "",
+    )
+    options = job_options(fields)
+    try:
+        edit = EditRequest(EditSpec(**spec), source_job_id, source_mp4)
+    except ScriptError as error:
+        raise from_job_error(bad_request(error), params) from None
+    request = JobRequest(generation, edit, options)
+    return CreateRequest(request, _text(fields, "request_id") or "", params)

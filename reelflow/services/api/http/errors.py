@@ -1,5 +1,5 @@
 """OpenAI-shaped errors: `{"error": {"message", "type", "param", "code"}}` with the HTTP
-status that means the same as the job service's gRPC status. Every failure leaves through
+status that means the same as the job service's error code. Every failure leaves through
 here, so no route can answer with a stack trace or a FastAPI-shaped body."""
 
 from __future__ import annotations
@@ -7,30 +7,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from google.rpc import error_details_pb2, status_pb2
 from starlette.exceptions import HTTPException
 
 from reelflow.services import metrics
-from reelflow.services.jobs.errors import ApiError
+from reelflow.services.jobs.errors import ErrorCode, JobError
 
 logger = logging.getLogger("reelflow.api")
 
-# gRPC status -> (HTTP status, OpenAI error type)
+# the job service's code -> (HTTP status, OpenAI error type)
 _STATUS = {
-    grpc.StatusCode.INVALID_ARGUMENT: (400, "invalid_request_error"),
-    grpc.StatusCode.UNAUTHENTICATED: (401, "authentication_error"),
-    grpc.StatusCode.PERMISSION_DENIED: (403, "permission_error"),
-    grpc.StatusCode.NOT_FOUND: (404, "invalid_request_error"),
-    grpc.StatusCode.ALREADY_EXISTS: (409, "invalid_request_error"),
-    grpc.StatusCode.FAILED_PRECONDITION: (409, "invalid_request_error"),
-    grpc.StatusCode.RESOURCE_EXHAUSTED: (429, "rate_limit_error"),
-    grpc.StatusCode.UNIMPLEMENTED: (501, "invalid_request_error"),
-    grpc.StatusCode.UNAVAILABLE: (503, "server_error"),
-    grpc.StatusCode.DEADLINE_EXCEEDED: (504, "server_error"),
+    ErrorCode.INVALID_ARGUMENT: (400, "invalid_request_error"),
+    ErrorCode.UNAUTHENTICATED: (401, "authentication_error"),
+    ErrorCode.PERMISSION_DENIED: (403, "permission_error"),
+    ErrorCode.NOT_FOUND: (404, "invalid_request_error"),
+    ErrorCode.ALREADY_EXISTS: (409, "invalid_request_error"),
+    ErrorCode.FAILED_PRECONDITION: (409, "invalid_request_error"),
+    ErrorCode.RESOURCE_EXHAUSTED: (429, "rate_limit_error"),
+    ErrorCode.UNIMPLEMENTED: (501, "invalid_request_error"),
+    ErrorCode.UNAVAILABLE: (503, "server_error"),
+    ErrorCode.DEADLINE_EXCEEDED: (504, "server_error"),
 }
 _TYPE_OF_HTTP = {
     400: "invalid_request_error",
@@ -70,30 +68,20 @@ def bad_field(param: str, message: str, code: str = "invalid_value") -> HttpErro
     return HttpError(400, message, param=param, code=code)
 
 
-def _details(error: ApiError) -> list:
-    for name, value in error.trailing:
-        if name == "grpc-status-details-bin":
-            return list(status_pb2.Status.FromString(value).details)
-    return []
-
-
-def from_api_error(error: ApiError, params: Mapping[str, str] | None = None) -> HttpError:
+def from_job_error(error: JobError, params: Mapping[str, str] | None = None) -> HttpError:
     """`params` renames the job service's field names to this API's (duration -> seconds)."""
     status, kind = _STATUS.get(error.code, (500, "server_error"))
     param, headers = None, {}
-    message = error.details
-    for detail in _details(error):
-        bad, retry = error_details_pb2.BadRequest(), error_details_pb2.RetryInfo()
-        if detail.Unpack(bad) and bad.field_violations:
-            violation = bad.field_violations[0]
-            param = (params or {}).get(violation.field, violation.field)
-            message = f"{param}: {violation.description}"
-        elif detail.Unpack(retry):
-            headers["Retry-After"] = str(max(1, retry.retry_delay.seconds))
+    message = error.message
+    if error.code == ErrorCode.INVALID_ARGUMENT and error.field:
+        param = (params or {}).get(error.field, error.field)
+        message = f"{param}: {error.description}"
+    if error.retry_after_s:
+        headers["Retry-After"] = str(error.retry_after_s)
     if status == 500:
         message = "internal error; see the server log"
     return HttpError(
-        status, message, type=kind, param=param, code=error.code.name.lower(), headers=headers
+        status, message, type=kind, param=param, code=error.code.lower(), headers=headers
     )
 
 
@@ -104,11 +92,11 @@ def install(app: FastAPI) -> None:
     async def _ours(request: Request, error: HttpError) -> JSONResponse:
         return error.response()
 
-    @app.exception_handler(ApiError)
-    async def _service(request: Request, error: ApiError) -> JSONResponse:
-        if error.code.name in metrics.ERROR_CODES:
-            metrics.record_error(error.code.name)
-        return from_api_error(error).response()
+    @app.exception_handler(JobError)
+    async def _service(request: Request, error: JobError) -> JSONResponse:
+        if error.code in metrics.ERROR_CODES:
+            metrics.record_error(str(error.code))
+        return from_job_error(error).response()
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

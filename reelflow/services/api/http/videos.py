@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from reelflow.pipeline.model.presets import Preset
 from reelflow.services.api.http.models import Video, VideoError
-from reelflow.services.jobs.editing.sources import KIND_NAMES
 from reelflow.services.jobs.records import JobRecord, JobState
 from reelflow.services.jobs.webhooks.payload import STATUS, error_of
-from reelflow.v1 import generation_pb2
 
 # Where each stage's work sits on the 0-100 progress bar: denoising steps are nearly all of it.
 _SPAN = {
@@ -37,14 +35,15 @@ def poll_after_ms(job: JobRecord) -> int:
 
 
 def to_video(job: JobRecord, preset: Preset, model_id: str) -> Video:
-    request = generation_pb2.GenerateRequest.FromString(job.request)
+    request = job.request.generation
     fps = job.video.fps if job.video else (request.fps or preset.fps)
     width = job.video.width if job.video else (request.width or preset.width)
     height = job.video.height if job.video else (request.height or preset.height)
     error = error_of(job.state, job.failure_code, job.failure_reason)
     completed = job.state == JobState.SUCCEEDED and job.finished_at is not None
-    kind = KIND_NAMES.get(request.edit.kind)
-    source = request.edit.source_job_id
+    edit = job.request.edit
+    kind = None if edit is None else edit.spec.kind
+    source = "" if edit is None else edit.source_job_id or ""
     return Video(
         id=job.job_id,
         model=model_id,
@@ -60,7 +59,7 @@ def to_video(job: JobRecord, preset: Preset, model_id: str) -> Video:
         job_state=str(job.state),
         seed=job.seed,
         fps=fps,
-        has_audio=not request.HasField("generate_audio") or request.generate_audio,
+        has_audio=job.request.options.generate_audio,
         remixed_from_video_id=source if kind == "remix" and source else None,
         source_video_id=source or None,
         edit=kind,

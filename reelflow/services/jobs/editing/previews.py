@@ -6,7 +6,6 @@ from __future__ import annotations
 import struct
 
 from reelflow.pipeline.generation.preview import Preview
-from reelflow.v1 import generation_pb2
 
 PREVIEW = ".preview"
 _HEADER = struct.Struct("<iii")  # step, total, frames
@@ -16,8 +15,6 @@ def pack(preview: Preview) -> bytes:
     return _HEADER.pack(preview.step, preview.total, preview.frames) + preview.jpeg
 
 
-def unpack(data: bytes) -> generation_pb2.JobPreview:
+def unpack(data: bytes) -> Preview:
     step, total, frames = _HEADER.unpack_from(data)
-    return generation_pb2.JobPreview(
-        jpeg=data[_HEADER.size :], step=step, total=total, frames=frames
-    )
+    return Preview(step=step, total=total, jpeg=data[_HEADER.size :], frames=frames)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import grpc
 
 from reelflow.pipeline.generation.request import GenerationRequest
-from reelflow.services.api.messages import request_to_proto
+from reelflow.services.api.grpc.messages import request_to_proto
 from reelflow.v1 import generation_pb2, generation_pb2_grpc
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # the Generate result carries the whole MP4

@@ -1,10 +1,10 @@
-"""Job records and the served model's limits as public API messages."""
+"""Job records, previews and the served model's limits as public API messages."""
 
 from __future__ import annotations
 
 from google.protobuf import timestamp_pb2
 
-from reelflow.pipeline.generation.preview import MAX_PREVIEW_EVERY
+from reelflow.pipeline.generation.preview import MAX_PREVIEW_EVERY, Preview
 from reelflow.pipeline.generation.request import (
     MAX_CACHE_THRESHOLD,
     MAX_GUIDANCE,
@@ -13,6 +13,7 @@ from reelflow.pipeline.generation.request import (
 )
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import REFERENCE_ROLES
+from reelflow.services.api.grpc.messages import KIND_OF_NAME
 from reelflow.services.jobs.records import JobRecord, JobState
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2
@@ -51,8 +52,10 @@ def job_to_proto(job: JobRecord) -> generation_pb2.Job:
         num_shots=job.num_shots,
         seed=job.seed,
     )
-    edit = generation_pb2.GenerateRequest.FromString(job.request).edit
-    message.edit_kind, message.source_job_id = edit.kind, edit.source_job_id
+    edit = job.request.edit
+    if edit is not None:
+        message.edit_kind = KIND_OF_NAME[edit.spec.kind]
+        message.source_job_id = edit.source_job_id or ""
     if job.progress_stage:
         message.progress.CopyFrom(
             generation_pb2.Progress(
@@ -80,6 +83,12 @@ def job_to_proto(job: JobRecord) -> generation_pb2.Job:
             )
         )
     return message
+
+
+def preview_to_proto(preview: Preview) -> generation_pb2.JobPreview:
+    return generation_pb2.JobPreview(
+        jpeg=preview.jpeg, step=preview.step, total=preview.total, frames=preview.frames
+    )
 
 
 def capabilities(
