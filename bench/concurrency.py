@@ -54,7 +54,7 @@ def run(config: BenchConfig) -> Report:
         )
         data["levels"][jobs] = {"wall_s": wall, "throughput_vs_sequential": speedup}
     batching = step_batching_present()
-    from reelflow.services.deployments import server
+    from reelflow.services.hosts.ray import server
 
     workers = server.read_raw_config(None).get("jobs", {}).get("workers", "?")
     data["step_batching"] = batching

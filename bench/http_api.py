@@ -77,7 +77,7 @@ class Arrivals:
 def run(quick: bool) -> dict:
     import openai
 
-    from reelflow.services.deployments import server
+    from reelflow.services.hosts.ray import server
     from reelflow.services.jobs.store import open_store
 
     posts, gets, polls, steps = (10, 30, 2, 4) if quick else (40, 200, 6, 8)

@@ -185,7 +185,7 @@ def main() -> int:
         address, stop = server.address, server.stop
     elif args.served:
         from bench import served
-        from reelflow.services.deployments import server as serve_server
+        from reelflow.services.hosts.ray import server as serve_server
 
         address, stop = served.address(), serve_server.stop
     try:

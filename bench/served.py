@@ -1,6 +1,6 @@
 """One local Ray Serve stack for the served families, started on first use and always stopped.
 
-It is started through the public entry point (reelflow.services.deployments.server.start)
+It is started through the public entry point (reelflow.services.hosts.ray.server.start)
 with its own Ray temp dir and ports, so it does not collide with other Ray instances on the machine.
 """
 
@@ -23,7 +23,7 @@ def address() -> str:
     """host:port of the public gRPC API of a running local stack (random-init weights)."""
     global _address
     if _address is None:
-        from reelflow.services.deployments import server
+        from reelflow.services.hosts.ray import server
 
         os.environ.setdefault("REELFLOW_RAY_TMPDIR", tempfile.gettempdir() + "/reelflow-bench-ray")
         raw = {
@@ -43,7 +43,7 @@ def address() -> str:
 def shutdown() -> None:
     global _address
     if _address is not None:
-        from reelflow.services.deployments import server
+        from reelflow.services.hosts.ray import server
 
         server.stop()
         _address = None

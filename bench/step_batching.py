@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bench.load_test import PROMPTS
 from reelflow.services.api.grpc.client import JobClient
-from reelflow.services.deployments import server
+from reelflow.services.hosts.ray import server
 from reelflow.v1 import generation_pb2 as pb
 
 

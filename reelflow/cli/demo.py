@@ -19,7 +19,7 @@ DEMO_PROMPT = (
 
 def run(args: argparse.Namespace) -> int:
     """Start Serve locally, call the gRPC endpoint with a multi-shot prompt, stop cleanly."""
-    from reelflow.services.deployments import server
+    from reelflow.services.hosts.ray import server
 
     began = time.perf_counter()
     config = server.start(server.read_raw_config(args.config), grpc_port=args.grpc_port)

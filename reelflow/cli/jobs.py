@@ -107,8 +107,8 @@ def run_embedded_serve(
     config_path: Path | None, port: int | None, tls: tuple | None, http_port: int | None = None
 ) -> int:
     """Serve the public API (gRPC and HTTP) from this process until SIGINT/SIGTERM."""
-    from reelflow.services.api.embedded_server import TlsFiles, start_embedded
     from reelflow.services.config import load_config
+    from reelflow.services.hosts.embedded import TlsFiles, start_embedded
 
     config = load_config(config_path)
     files = TlsFiles(Path(tls[0]), Path(tls[1])) if tls else None

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
         tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
         return jobs.run_embedded_serve(args.config, args.grpc_port, tls, args.http_port)
-    from reelflow.services.deployments import server
+    from reelflow.services.hosts.ray import server
 
     config = server.start(
         server.read_raw_config(args.config),

@@ -8,7 +8,7 @@ import yaml
 
 from reelflow.cli.main import main
 from reelflow.pipeline.generation.mux import decode_mp4
-from reelflow.services.deployments import server
+from reelflow.services.hosts.ray import server
 from tests.conftest import assert_valid_mp4
 
 pytestmark = pytest.mark.serve

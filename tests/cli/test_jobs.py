@@ -14,7 +14,7 @@ import yaml
 
 from reelflow.cli.main import main
 from reelflow.services.api.grpc.client import JobClient
-from reelflow.services.deployments.server import read_raw_config
+from reelflow.services.hosts.ray.server import read_raw_config
 from reelflow.services.jobs.settings import JobSettings
 from tests.services.deployments.test_serve_e2e import free_port
 from tests.services.embedded import ServerThread

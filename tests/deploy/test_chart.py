@@ -103,7 +103,7 @@ def test_serve_config_v2_is_valid_for_ray_and_resolves_to_the_code(rendered):
 def test_build_app_accepts_the_rendered_args_without_starting_ray(rendered):
     from ray.serve import Application
 
-    from reelflow.services.deployments.app import build_app
+    from reelflow.services.hosts.ray.app import build_app
 
     (app,) = serve_config(rendered[2])["applications"]
     assert isinstance(build_app(app["args"]), Application)

@@ -7,8 +7,8 @@ import asyncio
 import threading
 from dataclasses import replace
 
-from reelflow.services.api.embedded_server import start_embedded
 from reelflow.services.config import load_config
+from reelflow.services.hosts.embedded import start_embedded
 from reelflow.services.jobs.settings import AuthSettings, JobSettings, WebhookSettings
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from reelflow.services.config import parse_config
-from reelflow.services.deployments.server import read_raw_config
+from reelflow.services.hosts.ray.server import read_raw_config
 
 
 def with_parallel(stage: str, parallel, **actor) -> dict:

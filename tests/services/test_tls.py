@@ -8,8 +8,8 @@ import subprocess
 import grpc
 import pytest
 
-from reelflow.services.api.embedded_server import TlsFiles
 from reelflow.services.api.grpc.client import JobClient
+from reelflow.services.hosts.embedded import TlsFiles
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2 as pb
 from tests.services.embedded import ServerThread

@@ -15,7 +15,7 @@ from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.services import metrics
 from reelflow.services.api.grpc.client import generate_remote
 from reelflow.services.config import STAGE_NAMES
-from reelflow.services.deployments import server
+from reelflow.services.hosts.ray import server
 from tests.deploy.prometheus import free_port, prometheus, query, wait_for_value
 
 pytestmark = pytest.mark.serve

@@ -16,7 +16,7 @@ from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.generation.request import GenerationRequest, prepare
 from reelflow.pipeline.generation.schedule import generate
 from reelflow.services.api.grpc.client import generate_remote, open_channel
-from reelflow.services.deployments import server
+from reelflow.services.hosts.ray import server
 from tests.conftest import assert_valid_mp4
 
 pytestmark = pytest.mark.serve

@@ -15,7 +15,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from reelflow.services.api.grpc.client import JobClient
-from reelflow.services.deployments import server
+from reelflow.services.hosts.ray import server
 from reelflow.services.jobs.auth import hash_key
 from reelflow.v1 import generation_pb2 as pb
 from tests.services.deployments.test_serve_e2e import free_port

@@ -21,8 +21,8 @@ from reelflow.pipeline.generation.request import GenerationRequest, prepare
 from reelflow.pipeline.generation.schedule import generate
 from reelflow.pipeline.model.weights import DEFAULT_CHECKPOINT
 from reelflow.services.api.grpc.client import JobClient, generate_remote
-from reelflow.services.deployments import server
 from reelflow.services.deployments.ranks import ACTOR_PREFIX
+from reelflow.services.hosts.ray import server
 from reelflow.v1 import generation_pb2 as pb
 from tests.services.deployments.test_serve_e2e import free_port
 from tests.services.deployments.test_serve_jobs import replica_actors, wait_for

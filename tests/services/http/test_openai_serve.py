@@ -15,7 +15,7 @@ import openai
 import pytest
 
 from reelflow.services.api.grpc.client import JobClient
-from reelflow.services.deployments import server
+from reelflow.services.hosts.ray import server
 from reelflow.v1 import generation_pb2 as pb
 from tests.conftest import assert_valid_mp4
 from tests.services.deployments.test_serve_e2e import free_port

@@ -157,7 +157,7 @@ group that advertises the custom resources it asks for */ -}}
 {{- end -}}
 {{- $deployments = append $deployments $entry -}}
 {{- end -}}
-{{- $app := dict "name" "reelflow" "route_prefix" "/" "import_path" "reelflow.services.deployments.app:build_app" "args" (include "reelflow.serveArgs" . | fromJson) "deployments" $deployments -}}
+{{- $app := dict "name" "reelflow" "route_prefix" "/" "import_path" "reelflow.services.hosts.ray.app:build_app" "args" (include "reelflow.serveArgs" . | fromJson) "deployments" $deployments -}}
 {{- $config := dict "proxy_location" .Values.serve.proxyLocation "http_options" (dict "host" "0.0.0.0" "port" (int $cfg.http_port)) "grpc_options" $grpc "applications" (list $app) -}}
 {{- toYaml $config -}}
 {{- end -}}

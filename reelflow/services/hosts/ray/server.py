@@ -54,7 +54,7 @@ def start(
     from ray import serve
     from ray.serve.config import HTTPOptions, gRPCOptions
 
-    from reelflow.services.deployments.app import SERVICER_FUNCTIONS, build
+    from reelflow.services.hosts.ray.app import SERVICER_FUNCTIONS, build
 
     env = _env(config)
     os.environ.update(env)
@@ -96,7 +96,7 @@ def apply_config(
     application = {
         "name": APP_NAME,
         "route_prefix": "/",
-        "import_path": "reelflow.services.deployments.app:build_app",
+        "import_path": "reelflow.services.hosts.ray.app:build_app",
         "args": raw_config,
         "runtime_env": {"env_vars": _env(config)},
         "deployments": [{"name": n, "num_replicas": k} for n, k in (replicas or {}).items()],

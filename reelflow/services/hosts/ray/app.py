@@ -2,7 +2,7 @@
 once per role of roles.ROLES) behind the Orchestrator ingress, each with the replicas,
 resources and concurrency the serving config gives it.
 
-Import path for serve configs / KubeRay: `reelflow.services.deployments.app:build_app`, with
+Import path for serve configs / KubeRay: `reelflow.services.hosts.ray.app:build_app`, with
 the serving config (serve_config.yaml's structure) as its args.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 from ray.serve import Application
 
 from reelflow.services.config import ServeConfig, parse_config
-from reelflow.services.deployments.orchestrator import Orchestrator
 from reelflow.services.deployments.stage import StageDeployment
+from reelflow.services.hosts.ray.orchestrator import Orchestrator
 
 SERVICER_FUNCTIONS = [
     "reelflow.v1.generation_pb2_grpc.add_VideoGenerationServicer_to_server",

@@ -21,11 +21,9 @@ from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.weights import resolve_checkpoint
 from reelflow.services.api.grpc.handlers import aio_stream, aio_unary
-from reelflow.services.api.grpc.messages import read_stored_v1
 from reelflow.services.api.grpc.methods import VideoGenerationMethods
-from reelflow.services.api.http.app import build_http_app
 from reelflow.services.config import ServeConfig
-from reelflow.services.jobs.assemble import assemble
+from reelflow.services.hosts.assembly import HostedApi, build_api
 from reelflow.services.jobs.service import JobService
 from reelflow.v1 import generation_pb2, generation_pb2_grpc
 
@@ -44,8 +42,8 @@ class TlsFiles:
 
 
 class Servicer(generation_pb2_grpc.VideoGenerationServicer):
-    def __init__(self, service: JobService):
-        self.service = VideoGenerationMethods(service)
+    def __init__(self, methods: VideoGenerationMethods):
+        self.service = methods
 
     async def Generate(self, request, context):
         async for item in aio_stream(self.service.generate, request, context):
@@ -88,9 +86,9 @@ class HttpServer:
 
 
 async def _start_http(
-    service: JobService, config: ServeConfig, host: str, port: int, tls: TlsFiles | None
+    hosted: HostedApi, config: ServeConfig, host: str, port: int, tls: TlsFiles | None
 ) -> HttpServer:
-    app = build_http_app(service, config.max_message_bytes)
+    app = hosted.http_app(config.max_message_bytes)
     listener = socket.create_server((host, port))  # bound here so port 0 reports its port
     settings = uvicorn.Config(
         app,
@@ -111,9 +109,13 @@ async def _start_http(
 @dataclass
 class EmbeddedServer:
     server: grpc.aio.Server
-    service: JobService
+    hosted: HostedApi
     port: int
     http: HttpServer | None = None
+
+    @property
+    def service(self) -> JobService:
+        return self.hosted.service
 
     @property
     def http_port(self) -> int | None:
@@ -123,8 +125,7 @@ class EmbeddedServer:
         if self.http is not None:
             await self.http.stop()
         await self.server.stop(grace_s)
-        await self.service.runner.stop()
-        self.service.store.close()
+        await self.hosted.stop()
 
 
 async def start_embedded(
@@ -140,16 +141,15 @@ async def start_embedded(
     preset = get_preset(config.preset)
     checkpoint = resolve_checkpoint(config.checkpoint or None)
     stages = stages or LocalStages(preset, checkpoint)
-    service = assemble(
+    hosted = build_api(
         stages,
         preset,
         config.jobs,
         config.auth,
+        config.webhooks,
         worker_id=f"embedded-{uuid.uuid4().hex[:8]}",
         trained=bool(getattr(stages, "trained", False)),
         is_transient=lambda error: False,
-        webhooks=config.webhooks,
-        legacy=read_stored_v1,
     )
     limit = config.max_message_bytes
     server = grpc.aio.server(
@@ -158,7 +158,7 @@ async def start_embedded(
             ("grpc.max_send_message_length", limit),
         ]
     )
-    generation_pb2_grpc.add_VideoGenerationServicer_to_server(Servicer(service), server)
+    generation_pb2_grpc.add_VideoGenerationServicer_to_server(Servicer(hosted.grpc), server)
     health_servicer = health.aio.HealthServicer()
     await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     await health_servicer.set(SERVICE, health_pb2.HealthCheckResponse.SERVING)
@@ -178,6 +178,6 @@ async def start_embedded(
         else server.add_insecure_port(address)
     )
     await server.start()
-    http = None if http_port is None else await _start_http(service, config, host, http_port, tls)
-    service.runner.start()
-    return EmbeddedServer(server=server, service=service, port=bound, http=http)
+    http = None if http_port is None else await _start_http(hosted, config, host, http_port, tls)
+    hosted.start()
+    return EmbeddedServer(server=server, hosted=hosted, port=bound, http=http)

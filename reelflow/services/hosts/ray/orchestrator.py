@@ -23,11 +23,8 @@ from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.weights import resolve_checkpoint
 from reelflow.pipeline.parallel.ranks import RanksLost
 from reelflow.services.api.grpc.handlers import serve_stream, serve_unary
-from reelflow.services.api.grpc.messages import read_stored_v1
-from reelflow.services.api.grpc.methods import VideoGenerationMethods
-from reelflow.services.api.http.app import build_http_app
 from reelflow.services.deployments.remote_stages import RemoteStages
-from reelflow.services.jobs.assemble import assemble
+from reelflow.services.hosts.assembly import build_api
 from reelflow.services.jobs.settings import AuthSettings, JobSettings, WebhookSettings
 from reelflow.v1 import generation_pb2
 
@@ -74,23 +71,22 @@ class Orchestrator:
             replica = serve.get_replica_context().replica_id.unique_id
         except Exception:  # outside a replica (unit use)
             replica = "local"
-        self.service = assemble(
+        self.hosted = build_api(
             RemoteStages(encoder, spatial, temporal, audio, muxer),
             get_preset(preset),
             jobs or JobSettings(),
             auth or AuthSettings(),
+            webhooks or WebhookSettings(),
             worker_id=f"{replica}-{uuid.uuid4().hex[:8]}",
             trained=_trained(checkpoint),
             is_transient=is_transient,
-            webhooks=webhooks,
-            legacy=read_stored_v1,
         )
-        self.api = VideoGenerationMethods(self.service)
+        self.api = self.hosted.grpc
         self._max_request_bytes = max_request_bytes
-        self.service.runner.start()
+        self.hosted.start()
 
     def __serve_build_asgi_app__(self):
-        return build_http_app(self.service, self._max_request_bytes)
+        return self.hosted.http_app(self._max_request_bytes)
 
     async def Generate(self, request: generation_pb2.GenerateRequest, grpc_context):
         async for event in serve_stream(
@@ -135,4 +131,4 @@ class Orchestrator:
         return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
 
     def __del__(self) -> None:
-        self.service.store.close()
+        self.hosted.service.store.close()
