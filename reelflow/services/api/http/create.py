@@ -21,17 +21,15 @@ from starlette.requests import Request
 from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.pipeline.script.limits import Limits
 from reelflow.services.api.http.errors import HttpError, bad_field
+from reelflow.services.api.http.models import CreateVideo, field_names
 from reelflow.services.jobs.requests import JobOptions, JobRequest
 
 MODEL_ALIASES = re.compile(r"sora-2(-pro)?(-\d{4}-\d{2}-\d{2})?")  # accepted as the default model
 _SIZE = re.compile(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
 _REFERENCE = re.compile(r"(image|video|audio)[1-9][0-9]?")
 _DATA_URL = re.compile(r"data:[\w.+-]+/[\w.+-]+(;[\w.+-]+=[\w.+-]+)*;base64,(?P<data>.*)", re.S)
-_FIELDS = {
-    "prompt", "model", "seconds", "size", "input_reference", "seed", "num_inference_steps",
-    "guidance_scale", "negative_prompt", "fps", "generate_audio", "draft", "callback_url",
-    "request_id", "references", "preview_every",
-}  # fmt: skip
+# the body's documented fields, and named uploads as JSON data: URLs
+_FIELDS = field_names(CreateVideo) | {"references"}
 # service field -> HTTP field, for errors the job service raises
 PARAMS = {
     "duration": "seconds",

@@ -23,17 +23,14 @@ from reelflow.services.api.http.create import (
     job_options,
 )
 from reelflow.services.api.http.errors import HttpError, bad_field, from_job_error
+from reelflow.services.api.http.models import ExtendVideo, RemixVideo, RetakeVideo, field_names
 from reelflow.services.jobs.errors import bad_request
 from reelflow.services.jobs.requests import EditRequest, JobRequest
 
-_COMMON = {
-    "prompt", "seed", "num_inference_steps", "guidance_scale", "negative_prompt",
-    "preview_every", "callback_url", "request_id", "generate_audio",
-}  # fmt: skip
-_OWN = {
-    "remix": {"strength"},
-    "extend": {"seconds", "video", "at"},
-    "retake": {"video", "start_seconds", "end_seconds", "regenerate"},
+# each body's documented fields; edits also take generate_audio, as creation does
+_ACCEPTED = {
+    kind: field_names(model) | {"generate_audio"}
+    for kind, model in (("remix", RemixVideo), ("extend", ExtendVideo), ("retake", RetakeVideo))
 }
 # service field -> HTTP field
 PARAMS = {
@@ -88,7 +85,7 @@ async def parse_edit(
     request: Request, kind: str, limits: Limits, video_id: str | None = None
 ) -> CreateRequest:
     fields, upload = await _fields(request, limits)
-    unknown = sorted(set(fields) - _COMMON - _OWN[kind])
+    unknown = sorted(set(fields) - _ACCEPTED[kind])
     if unknown:
         raise bad_field(unknown[0], f"unknown parameter {unknown[0]!r}", "unknown_parameter")
     params = dict(PARAMS)
