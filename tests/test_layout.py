@@ -14,6 +14,17 @@ FORBIDDEN = {
     # editing builds on generation, never the reverse
     "pipeline/generation": ("reelflow.pipeline.editing",),
     "services": ("reelflow.cli", "reelflow.lab"),
+    # the job machinery speaks domain values; the transports adapt to it (api/, hosts/)
+    "services/jobs": (
+        "grpc",
+        "google.rpc",
+        "google.protobuf",
+        "reelflow.v1",
+        "ray",
+        "reelflow.services.api",
+        "reelflow.services.hosts",
+        "reelflow.services.deployments",
+    ),
     # the lab (synthetic world, training) builds on the model library, outside serving
     "lab": ("ray", "grpc", "reelflow.services", "reelflow.cli", "reelflow.v1"),
 }
