@@ -14,7 +14,7 @@ from reelflow.pipeline.generation.request import (
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import REFERENCE_ROLES
 from reelflow.services.api.grpc.messages import KIND_OF_NAME
-from reelflow.services.jobs.records import JobRecord, JobState
+from reelflow.services.jobs.records import JobRecord, JobState, VideoMeta
 from reelflow.services.jobs.settings import JobSettings
 from reelflow.v1 import generation_pb2
 
@@ -69,20 +69,27 @@ def job_to_proto(job: JobRecord) -> generation_pb2.Job:
         video = job.video
         message.video.CopyFrom(
             generation_pb2.VideoInfo(
-                duration_s=video.duration_s,
-                fps=video.fps,
-                width=video.width,
-                height=video.height,
-                sample_rate=video.sample_rate,
-                num_frames=video.num_frames,
-                seed=video.seed,
-                stage_seconds=video.stage_seconds,
+                **video_fields(video),
                 mp4_bytes=video.mp4_bytes,
                 has_last_frame=video.has_last_frame,
                 available=job.video_available,
             )
         )
     return message
+
+
+def video_fields(video: VideoMeta) -> dict:
+    """What VideoInfo and VideoResult both say of a finished video."""
+    return {
+        "duration_s": video.duration_s,
+        "fps": video.fps,
+        "width": video.width,
+        "height": video.height,
+        "sample_rate": video.sample_rate,
+        "num_frames": video.num_frames,
+        "seed": video.seed,
+        "stage_seconds": video.stage_seconds,
+    }
 
 
 def preview_to_proto(preview: Preview) -> generation_pb2.JobPreview:

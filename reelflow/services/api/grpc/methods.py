@@ -8,7 +8,13 @@ from collections.abc import AsyncIterator
 
 from reelflow.pipeline.generation.schedule import Progress
 from reelflow.pipeline.script.plan import ScriptError
-from reelflow.services.api.grpc.jobs import STATE_OF, capabilities, job_to_proto, preview_to_proto
+from reelflow.services.api.grpc.jobs import (
+    STATE_OF,
+    capabilities,
+    job_to_proto,
+    preview_to_proto,
+    video_fields,
+)
 from reelflow.services.api.grpc.messages import job_request_from_proto
 from reelflow.services.jobs import errors
 from reelflow.services.jobs.requests import JobRequest
@@ -118,17 +124,5 @@ def _event(event: Accepted | Progress | Finished) -> generation_pb2.GenerateEven
             stage=event.stage, step=event.step, total=event.total, elapsed_s=event.elapsed_s
         )
         return generation_pb2.GenerateEvent(progress=progress)
-    video = event.job.video
-    return generation_pb2.GenerateEvent(
-        result=generation_pb2.VideoResult(
-            mp4=event.mp4,
-            duration_s=video.duration_s,
-            fps=video.fps,
-            width=video.width,
-            height=video.height,
-            sample_rate=video.sample_rate,
-            num_frames=video.num_frames,
-            seed=video.seed,
-            stage_seconds=video.stage_seconds,
-        )
-    )
+    result = generation_pb2.VideoResult(mp4=event.mp4, **video_fields(event.job.video))
+    return generation_pb2.GenerateEvent(result=result)

@@ -65,17 +65,26 @@ async def read_body(request: Request, most: int) -> Request:
     return Request(request.scope, replay)
 
 
+def content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def json_object(request: Request) -> dict:
+    """The body as a JSON object, or a 400 saying why not."""
+    try:
+        raw = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise bad_field("", "the body is not valid JSON") from None
+    if not isinstance(raw, dict):
+        raise bad_field("", "the body must be a JSON object")
+    return raw
+
+
 async def parse_create(request: Request, limits: Limits, model_id: str) -> CreateRequest:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json":
-        try:
-            raw = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
-            raise bad_field("", "the body is not valid JSON") from None
-        if not isinstance(raw, dict):
-            raise bad_field("", "the body must be a JSON object")
-        fields, files = _from_json(raw, limits)
-    elif content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+    kind = content_type(request)
+    if kind == "application/json":
+        fields, files = _from_json(await json_object(request), limits)
+    elif kind in ("multipart/form-data", "application/x-www-form-urlencoded"):
         data_url_bytes = limits.max_file_bytes * 4 // 3 + 1024
         form = await request.form(max_files=limits.max_references + 1, max_part_size=data_url_bytes)
         fields, files = {}, {}

@@ -6,8 +6,6 @@ service; errors name the HTTP field the client sent."""
 
 from __future__ import annotations
 
-import json
-
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
@@ -20,7 +18,9 @@ from reelflow.services.api.http.create import (
     _number,
     _read_upload,
     _text,
+    content_type,
     job_options,
+    json_object,
 )
 from reelflow.services.api.http.errors import HttpError, bad_field, from_job_error
 from reelflow.services.api.http.models import ExtendVideo, RemixVideo, RetakeVideo, field_names
@@ -48,22 +48,16 @@ _REGENERATE = {"both": (True, True), "video": (True, False), "audio": (False, Tr
 
 
 async def _fields(request: Request, limits: Limits) -> tuple[dict, bytes | None]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json":
-        try:
-            raw = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
-            raise bad_field("", "the body is not valid JSON") from None
-        if not isinstance(raw, dict):
-            raise bad_field("", "the body must be a JSON object")
-        fields = dict(raw)
+    kind = content_type(request)
+    if kind == "application/json":
+        fields = await json_object(request)
         video = fields.pop("video", None)
         if video is not None:
             if not isinstance(video, dict) or set(video) != {"id"}:
                 raise bad_field("video", 'video must be {"id": "<video id>"} (or an upload)')
             fields["video"] = video["id"]
         return fields, None
-    if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+    if kind not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise HttpError(
             415, "send application/json or multipart/form-data", code="unsupported_media_type"
         )
