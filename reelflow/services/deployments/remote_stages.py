@@ -1,4 +1,4 @@
-"""schedule.Stages over Ray Serve deployment handles: each call is one protobuf message."""
+"""stage_protocol.Stages over Ray Serve deployment handles: each call is one protobuf message."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ class RetryPolicy:
 
 
 class RetryingStages:
-    """Wraps any schedule.Stages; each method retries transient failures and timeouts."""
+    """Wraps any stage_protocol.Stages; each method retries transient failures and timeouts."""
 
     def __init__(self, stages, policy: RetryPolicy):
         self._stages = stages
