@@ -1,0 +1,1 @@
+"""reelflow/pipeline/ltx2: the LTX-2 family through diffusers."""

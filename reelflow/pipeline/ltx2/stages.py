@@ -1,0 +1,289 @@
+"""LTX-2's stages over the library's own pipeline object (diffusers' LTX2Pipeline): adapters,
+not re-implementations. Each method is one of the calls LTX2Pipeline.__call__ makes, in the
+same order and with the same components, so that a loop over them (schedule.py) makes what the
+library makes, while a stage can run on its own replica between steps.
+
+LTX-2 is one transformer with a video stream and an audio stream: one `velocity` call denoises
+both, so the family has no separate spatial, temporal and audio branches to split.
+
+Staged here: classifier-free guidance for video and audio (each with its own scale) and
+guidance rescale. Not yet: spatio-temporal guidance and modality-isolation guidance (each an
+extra transformer pass), which the caller turns off in the library's pipeline to compare.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+PADDING_SIDE = "left"  # Gemma's, as LTX2Pipeline pads
+
+
+@dataclass(frozen=True)
+class LTX2Grid:
+    """One clip's geometry, in pixels and in latents."""
+
+    num_frames: int
+    height: int
+    width: int
+    frame_rate: float
+    latent_frames: int
+    latent_height: int
+    latent_width: int
+    audio_frames: int  # audio latent length
+    mel_bins: int  # the audio VAE's mel bins (before its compression)
+
+    @property
+    def video_tokens(self) -> int:
+        return self.latent_frames * self.latent_height * self.latent_width
+
+
+@dataclass(frozen=True)
+class LTX2Guidance:
+    video: float = 3.0  # classifier-free guidance scale; 1 = off
+    audio: float = 7.0
+    video_rescale: float = 0.0  # guidance rescale (Lin et al. 2024); 0 = off
+    audio_rescale: float = 0.0
+    cross_timestep: bool = True  # each stream's cross-attention sees the other's timestep
+
+    @property
+    def guided(self) -> bool:
+        return self.video > 1.0  # as LTX2Pipeline.do_classifier_free_guidance
+
+    def __post_init__(self) -> None:
+        for name in ("video", "audio"):
+            if getattr(self, name) < 1.0:
+                raise ValueError(f"{name} guidance must be >= 1, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True, eq=False)
+class LTX2Cond:
+    """The connectors' text tokens; batch [negative, prompt] when guided, [prompt] when not."""
+
+    video: torch.Tensor  # (B, L, D_video)
+    audio: torch.Tensor  # (B, L, D_audio)
+    mask: torch.Tensor  # (B, L)
+
+
+@dataclass(frozen=True, eq=False)
+class LTX2Decoded:
+    frames: torch.Tensor  # (T, 3, H, W) float in [0, 1]
+    audio: torch.Tensor  # (channels, N) float waveform
+    sample_rate: int
+
+
+class LTX2Stages:
+    def __init__(self, pipe):
+        self.pipe = pipe
+        self._schedules: dict[tuple[int, int], object] = {}
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.pipe.transformer.dtype
+
+    # -- geometry and noise ------------------------------------------------------------------
+
+    def grid(self, height: int, width: int, num_frames: int, frame_rate: float) -> LTX2Grid:
+        pipe = self.pipe
+        duration_s = num_frames / frame_rate
+        per_second = (
+            pipe.audio_sampling_rate
+            / pipe.audio_hop_length
+            / float(pipe.audio_vae_temporal_compression_ratio)
+        )
+        return LTX2Grid(
+            num_frames=num_frames,
+            height=height,
+            width=width,
+            frame_rate=frame_rate,
+            latent_frames=(num_frames - 1) // pipe.vae_temporal_compression_ratio + 1,
+            latent_height=height // pipe.vae_spatial_compression_ratio,
+            latent_width=width // pipe.vae_spatial_compression_ratio,
+            audio_frames=round(duration_s * per_second),
+            mel_bins=pipe.audio_vae.config.mel_bins,
+        )
+
+    def noise(self, grid: LTX2Grid, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The packed starting latents (video (1, S, C), audio (1, La, C * M)), float32, drawn
+        from one generator in the library's order."""
+        pipe, generator = self.pipe, torch.Generator().manual_seed(seed)
+        xv = pipe.prepare_latents(
+            1,
+            pipe.transformer.config.in_channels,
+            grid.height,
+            grid.width,
+            grid.num_frames,
+            0.0,
+            torch.float32,
+            torch.device("cpu"),
+            generator,
+        )
+        xa = pipe.prepare_audio_latents(
+            1,
+            num_channels_latents=pipe.audio_vae.config.latent_channels,
+            audio_latent_length=grid.audio_frames,
+            num_mel_bins=grid.mel_bins,
+            noise_scale=0.0,
+            dtype=torch.float32,
+            device=torch.device("cpu"),
+            generator=generator,
+        )
+        return xv, xa
+
+    def scheduler(self, grid: LTX2Grid, steps: int):
+        """A fresh copy of the snapshot's scheduler set for `steps` at this clip's size (the
+        shift mu follows the video token count), as LTX2Pipeline sets its two."""
+        return copy.deepcopy(self._timesteps(grid.video_tokens, steps))
+
+    def _timesteps(self, video_tokens: int, steps: int):
+        """The scheduler with the library's sigmas for `steps` (read-only: copy to step)."""
+        key = (video_tokens, steps)
+        if key not in self._schedules:
+            self._schedules[key] = _set_timesteps(self.pipe.scheduler, video_tokens, steps)
+        return self._schedules[key]
+
+    # -- the stages --------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def encode(
+        self, prompt: str, negative_prompt: str, guided: bool, max_sequence_length: int
+    ) -> LTX2Cond:
+        """Text encoder (Gemma 3) and connectors."""
+        pipe = self.pipe
+        embeds, mask, negative, negative_mask = pipe.encode_prompt(
+            prompt=prompt,
+            negative_prompt=negative_prompt,
+            do_classifier_free_guidance=guided,
+            max_sequence_length=max_sequence_length,
+            device=torch.device("cpu"),
+        )
+        if guided:
+            embeds, mask = torch.cat([negative, embeds]), torch.cat([negative_mask, mask])
+        padding_side = getattr(pipe.tokenizer, "padding_side", PADDING_SIDE)
+        video, audio, connector_mask = pipe.connectors(embeds, mask, padding_side=padding_side)
+        return LTX2Cond(video, audio, connector_mask)
+
+    @torch.inference_mode()
+    def velocity(
+        self,
+        xv: torch.Tensor,
+        xa: torch.Tensor,
+        step: int,
+        steps: int,
+        grid: LTX2Grid,
+        cond: LTX2Cond,
+        guidance: LTX2Guidance,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The guided velocities (video, audio) of denoising step `step`: one transformer pass
+        over the [negative, prompt] batch, guidance combined on x0 as the library does."""
+        from diffusers.pipelines.ltx2.pipeline_ltx2 import rescale_noise_cfg
+
+        pipe = self.pipe
+        video_schedule = audio_schedule = self._timesteps(grid.video_tokens, steps)
+        t = video_schedule.timesteps[step]
+        rows = cond.video.shape[0]
+        coords = pipe.transformer.rope.prepare_video_coords(
+            rows,
+            grid.latent_frames,
+            grid.latent_height,
+            grid.latent_width,
+            xv.device,
+            fps=grid.frame_rate,
+        )
+        audio_coords = pipe.transformer.audio_rope.prepare_audio_coords(
+            rows, grid.audio_frames, xa.device
+        )
+        video_in = torch.cat([xv] * rows).to(cond.video.dtype)
+        audio_in = torch.cat([xa] * rows).to(cond.video.dtype)
+        timestep = t.expand(rows)
+        v_video, v_audio = pipe.transformer(
+            hidden_states=video_in,
+            audio_hidden_states=audio_in,
+            encoder_hidden_states=cond.video,
+            audio_encoder_hidden_states=cond.audio,
+            timestep=timestep,
+            sigma=timestep,
+            encoder_attention_mask=cond.mask,
+            audio_encoder_attention_mask=cond.mask,
+            num_frames=grid.latent_frames,
+            height=grid.latent_height,
+            width=grid.latent_width,
+            fps=grid.frame_rate,
+            audio_num_frames=grid.audio_frames,
+            video_coords=coords,
+            audio_coords=audio_coords,
+            isolate_modalities=False,
+            spatio_temporal_guidance_blocks=None,
+            perturbation_mask=None,
+            use_cross_timestep=guidance.cross_timestep,
+            return_dict=False,
+        )
+        v_video, v_audio = v_video.float(), v_audio.float()
+        out = []
+        for x, v, scale, rescale, schedule in (
+            (xv, v_video, guidance.video, guidance.video_rescale, video_schedule),
+            (xa, v_audio, guidance.audio, guidance.audio_rescale, audio_schedule),
+        ):
+            if rows == 2:
+                v_negative, v = v.chunk(2)
+                x0 = pipe.convert_velocity_to_x0(x, v, step, schedule)
+                x0_negative = pipe.convert_velocity_to_x0(x, v_negative, step, schedule)
+                guided = x0 + (scale - 1) * (x0 - x0_negative)
+            else:
+                x0 = guided = pipe.convert_velocity_to_x0(x, v, step, schedule)
+            if rescale > 0:
+                guided = rescale_noise_cfg(guided, x0, guidance_rescale=rescale)
+            out.append(pipe.convert_x0_to_velocity(x, guided, step, schedule))
+        return out[0], out[1]
+
+    @torch.inference_mode()
+    def decode(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> LTX2Decoded:
+        """Video VAE, audio VAE and vocoder: packed latents -> frames and waveform."""
+        pipe = self.pipe
+        if pipe.vae.config.timestep_conditioning:
+            raise NotImplementedError("a VAE with timestep conditioning is not staged yet")
+        latents = pipe._unpack_latents(
+            xv,
+            grid.latent_frames,
+            grid.latent_height,
+            grid.latent_width,
+            pipe.transformer_spatial_patch_size,
+            pipe.transformer_temporal_patch_size,
+        )
+        audio = pipe._denormalize_audio_latents(
+            xa, pipe.audio_vae.latents_mean, pipe.audio_vae.latents_std
+        )
+        latent_mel_bins = grid.mel_bins // pipe.audio_vae_mel_compression_ratio
+        audio = pipe._unpack_audio_latents(audio, grid.audio_frames, num_mel_bins=latent_mel_bins)
+        latents = latents.to(self.dtype)
+        latents = pipe._denormalize_latents(
+            latents, pipe.vae.latents_mean, pipe.vae.latents_std, pipe.vae.config.scaling_factor
+        )
+        video = pipe.vae.decode(latents.to(pipe.vae.dtype), None, return_dict=False)[0]
+        frames = pipe.video_processor.postprocess_video(video, output_type="pt")[0]
+        mel = pipe.audio_vae.decode(audio.to(pipe.audio_vae.dtype), return_dict=False)[0]
+        waveform = pipe.vocoder(mel)[0].float()
+        rate = int(getattr(pipe.vocoder.config, "output_sampling_rate", pipe.audio_sampling_rate))
+        return LTX2Decoded(frames.float(), waveform, rate)
+
+
+def _set_timesteps(scheduler, video_tokens: int, steps: int):
+    """A copy of `scheduler` set as LTX2Pipeline sets it: linear sigmas, shifted by mu."""
+    from diffusers.pipelines.ltx2.pipeline_ltx2 import calculate_shift, retrieve_timesteps
+
+    schedule = copy.deepcopy(scheduler)
+    config = schedule.config
+    mu = calculate_shift(
+        video_tokens,
+        config.get("base_image_seq_len", 1024),
+        config.get("max_image_seq_len", 4096),
+        config.get("base_shift", 0.95),
+        config.get("max_shift", 2.05),
+    )
+    sigmas = np.linspace(1.0, 1 / steps, steps)
+    retrieve_timesteps(schedule, steps, torch.device("cpu"), None, sigmas=sigmas, mu=mu)
+    schedule.set_begin_index(0)
+    return schedule

@@ -1,0 +1,96 @@
+"""The split is right: for the same prompt, seed, steps and guidance, reelflow's staged LTX-2
+run (encode, noise, one velocity call per step, the library's scheduler step, decode) gives the
+video and audio that diffusers' own LTX2Pipeline gives, on a tiny snapshot built here."""
+
+from __future__ import annotations
+
+import io
+
+import av
+import pytest
+import torch
+
+from reelflow.pipeline.ltx2.generate import LTX2Request, generate_ltx2, to_mp4
+from reelflow.pipeline.ltx2.snapshot import open_snapshot
+from reelflow.pipeline.ltx2.stages import LTX2Guidance, LTX2Stages
+from tests.pipeline.ltx2.tiny_snapshot import save_tiny_snapshot
+
+PROMPT = "a red ball bounces left at night"
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory):
+    return save_tiny_snapshot(tmp_path_factory.mktemp("ltx2") / "tiny-ltx2")
+
+
+def library(pipe, request: LTX2Request):
+    """LTX2Pipeline called directly, with what the stages do not split yet turned off."""
+    g = request.guidance
+    out = pipe(
+        prompt=request.prompt,
+        negative_prompt=request.negative_prompt,
+        height=request.height,
+        width=request.width,
+        num_frames=request.num_frames,
+        frame_rate=request.frame_rate,
+        num_inference_steps=request.steps,
+        guidance_scale=g.video,
+        audio_guidance_scale=g.audio,
+        guidance_rescale=g.video_rescale,
+        audio_guidance_rescale=g.audio_rescale,
+        use_cross_timestep=g.cross_timestep,
+        stg_scale=0.0,
+        audio_stg_scale=0.0,
+        modality_scale=1.0,
+        audio_modality_scale=1.0,
+        spatio_temporal_guidance_blocks=None,
+        generator=torch.Generator().manual_seed(request.seed),
+        max_sequence_length=request.max_sequence_length,
+        output_type="pt",
+    )
+    return out.frames[0], out.audio[0]
+
+
+@pytest.mark.parametrize(
+    ("dtype", "guidance"),
+    [
+        ("float32", LTX2Guidance(video=3.0, audio=5.0)),
+        ("float32", LTX2Guidance(video=1.0, audio=1.0, cross_timestep=False)),
+        ("float32", LTX2Guidance(video=4.0, audio=2.0, video_rescale=0.7, audio_rescale=0.5)),
+        ("bfloat16", LTX2Guidance(video=3.0, audio=7.0)),
+    ],
+)
+def test_the_staged_run_equals_the_library_pipeline(snapshot, dtype, guidance):
+    """Equal to the bit: the same calls in the same order (tolerance 0, in bf16 too)."""
+    pipe = open_snapshot(snapshot, dtype)
+    request = LTX2Request(
+        PROMPT,
+        seed=7,
+        steps=3,
+        height=32,
+        width=32,
+        num_frames=9,
+        guidance=guidance,
+        max_sequence_length=16,
+        negative_prompt="blurry",
+    )
+    frames, audio = library(pipe, request)
+    staged = generate_ltx2(LTX2Stages(pipe), request)
+    assert staged.frames.shape == frames.shape == (9, 3, 32, 32)
+    assert staged.audio.shape == audio.shape
+    assert torch.equal(staged.frames, frames.float())
+    assert torch.equal(staged.audio, audio.float())
+    other = generate_ltx2(LTX2Stages(pipe), LTX2Request(**{**request.__dict__, "seed": 8}))
+    assert (other.frames - frames.float()).abs().max() > 1e-3  # the comparison can fail
+
+
+def test_a_staged_clip_muxes_to_h264_and_aac(snapshot):
+    pipe = open_snapshot(snapshot, "float32")
+    request = LTX2Request(
+        PROMPT, seed=1, steps=2, height=32, width=32, num_frames=9, max_sequence_length=16
+    )
+    mp4 = to_mp4(generate_ltx2(LTX2Stages(pipe), request), request.frame_rate)
+    with av.open(io.BytesIO(mp4)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        assert container.streams.audio[0].codec_context.name == "aac"
+        assert sum(1 for _ in container.decode(video=0)) == 9
