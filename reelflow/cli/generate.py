@@ -105,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         )
     bar = ProgressBar()
     began = time.perf_counter()
+    if args.model == "ltx2":
+        return _ltx2(args, request, bar, began)
     if args.server:
         from reelflow.services.api.grpc.client import generate_remote
 
@@ -154,6 +156,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ltx2(args: argparse.Namespace, request, bar, began: float) -> int:
+    """An LTX-2 clip in this process, from the snapshot directory --model-path."""
+    if args.server or args.parallel != 1 or args.cfg_parallel:
+        raise ScriptError("model", "ltx2 runs embedded only so far: no --server or --parallel")
+    if args.model_path is None:
+        raise ScriptError("model", "--model ltx2 needs --model-path DIR (a diffusers snapshot)")
+    from reelflow.pipeline.ltx2.generate import generate_ltx2, to_mp4
+    from reelflow.pipeline.ltx2.request import ltx2_request
+    from reelflow.pipeline.ltx2.snapshot import SnapshotError, open_snapshot
+    from reelflow.pipeline.ltx2.stages import LTX2Stages
+
+    try:
+        stages = LTX2Stages(open_snapshot(args.model_path, args.dtype))
+    except SnapshotError as error:
+        raise ScriptError("model_path", str(error)) from None
+    ltx = ltx2_request(request, stages)
+    timed = time.perf_counter()
+    decoded = generate_ltx2(stages, ltx, lambda step, total: bar.update("denoising", step, total))
+    args.output.write_bytes(to_mp4(decoded, ltx.frame_rate))
+    seconds = {"load": timed - began, "generate": time.perf_counter() - timed}
+    _print_summary(args.output, ltx.seed, seconds, time.perf_counter() - began)
+    return 0
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     gen = subparsers.add_parser(
         "generate", help="generate an MP4 (embedded, or over gRPC with --server)"
@@ -164,6 +190,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     gen.add_argument("--timeout", type=float, help="seconds before the call is abandoned")
     gen.add_argument("--preset", default="tiny", help="model size when embedded")
     gen.add_argument("--checkpoint", help='weights file; "none" for random init')
+    gen.add_argument(
+        "--model",
+        choices=("reelflow-tiny", "ltx2"),
+        default="reelflow-tiny",
+        help="model family (ltx2: a diffusers LTX-2 snapshot, embedded)",
+    )
+    gen.add_argument("--model-path", type=Path, help="ltx2: the snapshot directory")
+    gen.add_argument(
+        "--dtype", choices=("bfloat16", "float16", "float32"), default="bfloat16", help="ltx2"
+    )
     gen.add_argument(
         "--parallel",
         type=int,

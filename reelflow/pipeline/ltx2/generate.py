@@ -57,7 +57,11 @@ def generate_ltx2(
 
 
 def to_mp4(decoded: LTX2Decoded, frame_rate: float) -> bytes:
-    """H.264 + AAC; the vocoder's channels are mixed to mono (the muxer writes one track)."""
+    """H.264 + AAC; the vocoder's channels are mixed to mono (the muxer writes one track), and
+    the sound is cut or padded with silence to the picture's length."""
     frames = (decoded.frames.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).numpy()
-    audio = decoded.audio.mean(0).clamp(-1, 1).numpy().astype(np.float32)
+    samples = round(len(frames) * decoded.sample_rate / frame_rate)
+    audio = np.zeros(samples, np.float32)
+    mono = decoded.audio.mean(0).clamp(-1, 1).numpy()[:samples]
+    audio[: len(mono)] = mono
     return encode_mp4(frames, audio, round(frame_rate), decoded.sample_rate)

@@ -1,0 +1,71 @@
+"""A generation request (the same GenerationRequest every path speaks) checked for an LTX-2
+snapshot and turned into an LTX2Request; ScriptError naming the field, as for the tiny model.
+
+LTX-2 reads its prompt as plain text (the shot markers and @references of the prompt script
+are the tiny model's); sizes are multiples of the VAE's spatial stride, and the frame count is
+rounded up to the VAE's causal grid (8k + 1 frames)."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import replace
+
+from reelflow.pipeline.generation.request import MAX_GUIDANCE, MAX_SEED, GenerationRequest
+from reelflow.pipeline.ltx2.generate import LTX2Request
+from reelflow.pipeline.ltx2.stages import LTX2Guidance, LTX2Stages
+from reelflow.pipeline.script.checks import check_text
+from reelflow.pipeline.script.limits import DEFAULT_LIMITS
+from reelflow.pipeline.script.plan import ScriptError
+
+DEFAULT_WIDTH, DEFAULT_HEIGHT, DEFAULT_FPS, DEFAULT_STEPS = 768, 512, 24, 30
+MAX_SIDE, MAX_STEPS, MAX_SECONDS = 1920, 100, 20.0
+DEFAULT_TEXT_TOKENS = 1024  # LTX2Pipeline's max_sequence_length
+
+
+def ltx2_request(request: GenerationRequest, stages: LTX2Stages) -> LTX2Request:
+    pipe = stages.pipe
+    check_text("prompt", request.prompt, DEFAULT_LIMITS, required=True)
+    check_text("negative_prompt", request.negative_prompt, DEFAULT_LIMITS, required=False)
+    if request.references:
+        name = next(iter(request.references))
+        raise ScriptError(f"references[{name}]", "the LTX-2 model takes no references yet")
+    stride = pipe.vae_spatial_compression_ratio
+    width = request.width or DEFAULT_WIDTH
+    height = request.height or DEFAULT_HEIGHT
+    for field, side in (("width", width), ("height", height)):
+        if not stride <= side <= MAX_SIDE or side % stride:
+            raise ScriptError(
+                "size", f"{field} must be a multiple of {stride} from {stride} to {MAX_SIDE}"
+            )
+    fps = request.fps or DEFAULT_FPS
+    if not 1 <= fps <= 60:
+        raise ScriptError("fps", f"fps must be from 1 to 60, got {fps}")
+    ratio = pipe.vae_temporal_compression_ratio
+    seconds = request.duration_s or 121 / DEFAULT_FPS
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_SECONDS):
+        raise ScriptError("duration", f"duration must be above 0 and at most {MAX_SECONDS:g}s")
+    frames = math.ceil((round(seconds * fps) - 1) / ratio) * ratio + 1
+    steps = request.steps or DEFAULT_STEPS
+    if not 1 <= steps <= MAX_STEPS:
+        raise ScriptError("steps", f"steps must be between 1 and {MAX_STEPS}, got {steps}")
+    guidance = LTX2Guidance()
+    if request.guidance is not None:
+        if not 1.0 <= request.guidance <= MAX_GUIDANCE:
+            raise ScriptError("guidance", f"guidance must be between 1 and {MAX_GUIDANCE:g}")
+        guidance = replace(guidance, video=request.guidance)
+    seed = secrets.randbelow(2**31) if request.seed is None else request.seed
+    if not 0 <= seed <= MAX_SEED:
+        raise ScriptError("seed", f"seed must be between 0 and 2^63-1, got {seed}")
+    return LTX2Request(
+        prompt=request.prompt.strip(),
+        seed=seed,
+        steps=steps,
+        height=height,
+        width=width,
+        num_frames=max(1, frames),
+        frame_rate=float(fps),
+        negative_prompt=request.negative_prompt.strip(),
+        guidance=guidance,
+        max_sequence_length=min(DEFAULT_TEXT_TOKENS, pipe.tokenizer.model_max_length),
+    )
