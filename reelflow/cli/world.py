@@ -50,6 +50,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     model.add_argument("--count", type=int, default=20, help="number of clips")
     model.add_argument("--seed", type=int, default=0, help="dataset seed")
     model.add_argument("--split", choices=("train", "heldout"), default="heldout")
+    model.add_argument(
+        "--set",
+        choices=("sampled", "handwritten"),
+        default="sampled",
+        help="handwritten: the fixed set of prompts written by hand (all of it; --count ignored)",
+    )
     model.add_argument("--out", type=Path, required=True, help="directory to write")
     model.add_argument("--steps", type=int, default=20)
     model.add_argument("--guidance", type=float)
@@ -79,7 +85,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     from reelflow.lab.toyworld.files import attachments
     from reelflow.lab.toyworld.prompts import prompt_text
-    from reelflow.lab.toyworld.sample import sample_spec
+    from reelflow.lab.toyworld.sample import handwritten, sample_spec
     from reelflow.pipeline.generation.embedded import LocalStages
     from reelflow.pipeline.generation.request import GenerationRequest, prepare
     from reelflow.pipeline.generation.schedule import generate
@@ -90,10 +96,14 @@ def _generate(args: argparse.Namespace) -> int:
     stages = LocalStages(preset, resolve_checkpoint(args.checkpoint))
     rng = np.random.default_rng(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
-    for index in range(args.count):
-        spec = sample_spec(rng, split=args.split, fps=args.fps)
+    if args.set == "handwritten":
+        clips = handwritten(args.fps)
+    else:
+        specs = [sample_spec(rng, split=args.split, fps=args.fps) for _ in range(args.count)]
+        clips = [(prompt_text(spec), spec) for spec in specs]
+    for index, (prompt, spec) in enumerate(clips):
         request = GenerationRequest(
-            prompt_text(spec),
+            prompt,
             duration_s=spec.num_frames / spec.fps,
             fps=spec.fps,
             seed=index,
@@ -108,7 +118,8 @@ def _generate(args: argparse.Namespace) -> int:
         stem.with_suffix(".json").write_text(json.dumps(spec.to_dict(), indent=1))
         stem.with_suffix(".txt").write_text(request.prompt + "\n")
     trained = "trained" if stages.trained else "random-init"
-    print(f"generated {args.count} {args.split} clips with {trained} weights in {args.out}")
+    what = "hand-written" if args.set == "handwritten" else args.split
+    print(f"generated {len(clips)} {what} clips with {trained} weights in {args.out}")
     return EXIT_OK
 
 

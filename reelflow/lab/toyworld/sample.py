@@ -11,6 +11,8 @@ Each attribute on its own is common in training; only the combination is new.
 from __future__ import annotations
 
 import itertools
+import json
+from pathlib import Path
 
 import numpy as np
 
@@ -157,3 +159,38 @@ def sample_spec(
         if is_heldout(spec) == (split == "heldout"):
             return spec
     raise RuntimeError("could not sample a spec for the split")  # unreachable in practice
+
+
+HANDWRITTEN = Path(__file__).with_name("handwritten.json")
+
+
+def handwritten(fps: int = 16) -> list[tuple[str, ClipSpec]]:
+    """The hand-written prompt set (handwritten.json): prompts as people write them, in no
+    template's order, each with the ClipSpec of what it asks for, for evaluation only."""
+    clips = []
+    for index, entry in enumerate(json.loads(HANDWRITTEN.read_text())):
+        raw = entry.get("shots") or [{**entry, "end": entry["seconds"]}]
+        starts = [0.0] + [float(shot["end"]) for shot in raw[:-1]]
+        shots = tuple(
+            ShotSpec(
+                start,
+                float(shot["end"]),
+                framing=shot.get("framing", "medium"),
+                background=shot.get("background", "day"),
+                lighting=shot.get("lighting", "bright"),
+                rain=bool(shot.get("rain", False)),
+            )
+            for start, shot in zip(starts, raw, strict=True)
+        )
+        spec = ClipSpec(
+            subject=entry["subject"],
+            colour=entry["colour"],
+            action=entry["action"],
+            audio=entry["audio"],
+            shots=shots,
+            seed=index,
+            dialogue=entry.get("dialogue"),
+            fps=fps,
+        )
+        clips.append((entry["prompt"], spec))
+    return clips
