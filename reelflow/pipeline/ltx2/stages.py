@@ -6,9 +6,9 @@ library makes, while a stage can run on its own replica between steps.
 LTX-2 is one transformer with a video stream and an audio stream: one `velocity` call denoises
 both, so the family has no separate spatial, temporal and audio branches to split.
 
-Staged here: classifier-free guidance for video and audio (each with its own scale) and
-guidance rescale. Not yet: spatio-temporal guidance and modality-isolation guidance (each an
-extra transformer pass), which the caller turns off in the library's pipeline to compare.
+Staged here: every guidance LTX2Pipeline applies, per stream: classifier-free guidance,
+spatio-temporal guidance (a pass with some blocks skipped), modality isolation (a pass whose
+video and audio streams do not attend to each other) and guidance rescale.
 """
 
 from __future__ import annotations
@@ -43,20 +43,40 @@ class LTX2Grid:
 
 @dataclass(frozen=True)
 class LTX2Guidance:
+    """How each denoising step is guided, per stream; the defaults are LTX2Pipeline's."""
+
     video: float = 3.0  # classifier-free guidance scale; 1 = off
     audio: float = 7.0
-    video_rescale: float = 0.0  # guidance rescale (Lin et al. 2024); 0 = off
-    audio_rescale: float = 0.0
+    stg: float = 1.0  # spatio-temporal guidance: away from a pass with `stg_blocks` skipped
+    audio_stg: float = 1.0
+    stg_blocks: tuple[int, ...] = (28,)
+    modality: float = 3.0  # modality isolation: away from a pass whose streams don't meet
+    audio_modality: float = 3.0
+    video_rescale: float = 0.7  # guidance rescale (Lin et al. 2024); 0 = off
+    audio_rescale: float = 0.7
     cross_timestep: bool = True  # each stream's cross-attention sees the other's timestep
 
     @property
-    def guided(self) -> bool:
-        return self.video > 1.0  # as LTX2Pipeline.do_classifier_free_guidance
+    def guided(self) -> bool:  # as LTX2Pipeline.do_classifier_free_guidance
+        return self.video > 1.0 or self.audio > 1.0
+
+    @property
+    def spatio_temporal(self) -> bool:
+        return self.stg > 0.0 or self.audio_stg > 0.0
+
+    @property
+    def isolating(self) -> bool:
+        return self.modality > 1.0 or self.audio_modality > 1.0
 
     def __post_init__(self) -> None:
-        for name in ("video", "audio"):
+        for name in ("video", "audio", "modality", "audio_modality"):
             if getattr(self, name) < 1.0:
                 raise ValueError(f"{name} guidance must be >= 1, got {getattr(self, name)}")
+        for name in ("stg", "audio_stg", "video_rescale", "audio_rescale"):
+            if getattr(self, name) < 0.0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.spatio_temporal and not self.stg_blocks:
+            raise ValueError("spatio-temporal guidance needs stg_blocks")
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,14 +197,51 @@ class LTX2Stages:
         cond: LTX2Cond,
         guidance: LTX2Guidance,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The guided velocities (video, audio) of denoising step `step`: one transformer pass
-        over the [negative, prompt] batch, guidance combined on x0 as the library does."""
+        """The guided velocities (video, audio) of denoising step `step`: the transformer over
+        the [negative, prompt] batch, then (when on) a pass with the STG blocks skipped and one
+        with the streams isolated, over the prompt alone; the guidance is combined on x0 as
+        the library does."""
         from diffusers.pipelines.ltx2.pipeline_ltx2 import rescale_noise_cfg
 
         pipe = self.pipe
-        video_schedule = audio_schedule = self._timesteps(grid.video_tokens, steps)
-        t = video_schedule.timesteps[step]
+        schedule = self._timesteps(grid.video_tokens, steps)
+        t = schedule.timesteps[step]
         rows = cond.video.shape[0]
+        v_video, v_audio = self._forward(xv, xa, t, grid, cond, guidance, rows)
+        x0 = []  # per stream: the prompt's x0, and x0 with the guidance added so far
+        for x, v, scale in ((xv, v_video, guidance.video), (xa, v_audio, guidance.audio)):
+            if rows == 2:
+                v_negative, v = v.chunk(2)
+                prompt = pipe.convert_velocity_to_x0(x, v, step, schedule)
+                negative = pipe.convert_velocity_to_x0(x, v_negative, step, schedule)
+                x0.append([prompt, prompt + (scale - 1) * (prompt - negative)])
+            else:
+                prompt = pipe.convert_velocity_to_x0(x, v, step, schedule)
+                x0.append([prompt, prompt])
+        alone = _prompt_only(cond) if rows == 2 else cond
+        passes = []
+        if guidance.spatio_temporal:
+            passes.append(((guidance.stg, guidance.audio_stg), 0.0, {"stg": True}))
+        if guidance.isolating:
+            passes.append(((guidance.modality, guidance.audio_modality), 1.0, {"isolate": True}))
+        for scales, offset, kind in passes:  # added in the library's order: the sums round alike
+            outputs = self._forward(xv, xa, t, grid, alone, guidance, 1, **kind)
+            for stream, (x, v, scale) in enumerate(zip((xv, xa), outputs, scales, strict=True)):
+                other = pipe.convert_velocity_to_x0(x, v, step, schedule)
+                x0[stream][1] = x0[stream][1] + (scale - offset) * (x0[stream][0] - other)
+        out = []
+        for (x, rescale), (prompt, guided) in zip(
+            ((xv, guidance.video_rescale), (xa, guidance.audio_rescale)), x0, strict=True
+        ):
+            if rescale > 0:
+                guided = rescale_noise_cfg(guided, prompt, guidance_rescale=rescale)
+            out.append(pipe.convert_x0_to_velocity(x, guided, step, schedule))
+        return out[0], out[1]
+
+    def _forward(self, xv, xa, t, grid, cond, guidance, rows, *, stg=False, isolate=False):
+        """One transformer pass over `rows` copies of the latents (float32 velocities)."""
+        pipe = self.pipe
+        timestep = t.expand(rows)
         coords = pipe.transformer.rope.prepare_video_coords(
             rows,
             grid.latent_frames,
@@ -196,12 +253,9 @@ class LTX2Stages:
         audio_coords = pipe.transformer.audio_rope.prepare_audio_coords(
             rows, grid.audio_frames, xa.device
         )
-        video_in = torch.cat([xv] * rows).to(cond.video.dtype)
-        audio_in = torch.cat([xa] * rows).to(cond.video.dtype)
-        timestep = t.expand(rows)
         v_video, v_audio = pipe.transformer(
-            hidden_states=video_in,
-            audio_hidden_states=audio_in,
+            hidden_states=_rows(xv, rows).to(cond.video.dtype),
+            audio_hidden_states=_rows(xa, rows).to(cond.video.dtype),
             encoder_hidden_states=cond.video,
             audio_encoder_hidden_states=cond.audio,
             timestep=timestep,
@@ -215,29 +269,13 @@ class LTX2Stages:
             audio_num_frames=grid.audio_frames,
             video_coords=coords,
             audio_coords=audio_coords,
-            isolate_modalities=False,
-            spatio_temporal_guidance_blocks=None,
+            isolate_modalities=isolate,
+            spatio_temporal_guidance_blocks=list(guidance.stg_blocks) if stg else None,
             perturbation_mask=None,
             use_cross_timestep=guidance.cross_timestep,
             return_dict=False,
         )
-        v_video, v_audio = v_video.float(), v_audio.float()
-        out = []
-        for x, v, scale, rescale, schedule in (
-            (xv, v_video, guidance.video, guidance.video_rescale, video_schedule),
-            (xa, v_audio, guidance.audio, guidance.audio_rescale, audio_schedule),
-        ):
-            if rows == 2:
-                v_negative, v = v.chunk(2)
-                x0 = pipe.convert_velocity_to_x0(x, v, step, schedule)
-                x0_negative = pipe.convert_velocity_to_x0(x, v_negative, step, schedule)
-                guided = x0 + (scale - 1) * (x0 - x0_negative)
-            else:
-                x0 = guided = pipe.convert_velocity_to_x0(x, v, step, schedule)
-            if rescale > 0:
-                guided = rescale_noise_cfg(guided, x0, guidance_rescale=rescale)
-            out.append(pipe.convert_x0_to_velocity(x, guided, step, schedule))
-        return out[0], out[1]
+        return v_video.float(), v_audio.float()
 
     @torch.inference_mode()
     def decode(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> LTX2Decoded:
@@ -268,6 +306,17 @@ class LTX2Stages:
         waveform = pipe.vocoder(mel)[0].float()
         rate = int(getattr(pipe.vocoder.config, "output_sampling_rate", pipe.audio_sampling_rate))
         return LTX2Decoded(frames.float(), waveform, rate)
+
+
+def _rows(x: torch.Tensor, rows: int) -> torch.Tensor:
+    """`rows` copies in a batch; one is the tensor itself, in its own memory layout, as the
+    library passes it (a bf16 kernel's rounding depends on the layout)."""
+    return torch.cat([x] * rows) if rows > 1 else x
+
+
+def _prompt_only(cond: LTX2Cond) -> LTX2Cond:
+    """The prompt's half of a [negative, prompt] batch."""
+    return LTX2Cond(cond.video.chunk(2)[1], cond.audio.chunk(2)[1], cond.mask.chunk(2)[1])
 
 
 def _set_timesteps(scheduler, video_tokens: int, steps: int):

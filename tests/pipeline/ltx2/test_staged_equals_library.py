@@ -5,6 +5,7 @@ video and audio that diffusers' own LTX2Pipeline gives, on a tiny snapshot built
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import av
 import pytest
@@ -24,7 +25,7 @@ def snapshot(tmp_path_factory):
 
 
 def library(pipe, request: LTX2Request):
-    """LTX2Pipeline called directly, with what the stages do not split yet turned off."""
+    """LTX2Pipeline called directly with the same settings."""
     g = request.guidance
     out = pipe(
         prompt=request.prompt,
@@ -36,14 +37,14 @@ def library(pipe, request: LTX2Request):
         num_inference_steps=request.steps,
         guidance_scale=g.video,
         audio_guidance_scale=g.audio,
+        stg_scale=g.stg,
+        audio_stg_scale=g.audio_stg,
+        spatio_temporal_guidance_blocks=list(g.stg_blocks),
+        modality_scale=g.modality,
+        audio_modality_scale=g.audio_modality,
         guidance_rescale=g.video_rescale,
         audio_guidance_rescale=g.audio_rescale,
         use_cross_timestep=g.cross_timestep,
-        stg_scale=0.0,
-        audio_stg_scale=0.0,
-        modality_scale=1.0,
-        audio_modality_scale=1.0,
-        spatio_temporal_guidance_blocks=None,
         generator=torch.Generator().manual_seed(request.seed),
         max_sequence_length=request.max_sequence_length,
         output_type="pt",
@@ -51,13 +52,19 @@ def library(pipe, request: LTX2Request):
     return out.frames[0], out.audio[0]
 
 
+DEFAULTS = LTX2Guidance(stg_blocks=(1,))  # the library's defaults; the tiny model has 2 blocks
+OFF = {"stg": 0.0, "audio_stg": 0.0, "modality": 1.0, "audio_modality": 1.0}
+
+
 @pytest.mark.parametrize(
     ("dtype", "guidance"),
     [
-        ("float32", LTX2Guidance(video=3.0, audio=5.0)),
-        ("float32", LTX2Guidance(video=1.0, audio=1.0, cross_timestep=False)),
-        ("float32", LTX2Guidance(video=4.0, audio=2.0, video_rescale=0.7, audio_rescale=0.5)),
-        ("bfloat16", LTX2Guidance(video=3.0, audio=7.0)),
+        ("float32", DEFAULTS),  # CFG, STG, modality isolation and rescale, on both streams
+        ("bfloat16", DEFAULTS),
+        ("float32", replace(DEFAULTS, **OFF, video_rescale=0.0, audio_rescale=0.0)),  # CFG only
+        ("float32", replace(DEFAULTS, video=1.0, audio=1.0, modality=2.0, audio_modality=1.0)),
+        ("float32", LTX2Guidance(video=1.0, audio=1.0, **OFF, cross_timestep=False)),  # unguided
+        ("float32", replace(DEFAULTS, video=1.0, stg=0.0)),  # audio guided alone
     ],
 )
 def test_the_staged_run_equals_the_library_pipeline(snapshot, dtype, guidance):
