@@ -162,20 +162,19 @@ def _ltx2(args: argparse.Namespace, request, bar, began: float) -> int:
         raise ScriptError("model", "ltx2 runs embedded only so far: no --server or --parallel")
     if args.model_path is None:
         raise ScriptError("model", "--model ltx2 needs --model-path DIR (a diffusers snapshot)")
-    from reelflow.pipeline.ltx2.generate import generate_ltx2, to_mp4
-    from reelflow.pipeline.ltx2.request import ltx2_request
+    from reelflow.pipeline.ltx2.generate import LTX2Family
     from reelflow.pipeline.ltx2.snapshot import SnapshotError, open_snapshot
     from reelflow.pipeline.ltx2.stages import LTX2Stages
 
     try:
-        stages = LTX2Stages(open_snapshot(args.model_path, args.dtype))
+        family = LTX2Family(LTX2Stages(open_snapshot(args.model_path, args.dtype)))
     except SnapshotError as error:
         raise ScriptError("model_path", str(error)) from None
-    ltx = ltx2_request(request, stages)
-    timed = time.perf_counter()
-    decoded = generate_ltx2(stages, ltx, lambda step, total: bar.update("denoising", step, total))
-    args.output.write_bytes(to_mp4(decoded, ltx.frame_rate))
-    seconds = {"load": timed - began, "generate": time.perf_counter() - timed}
+    ltx = family.prepare(request)
+    loaded = time.perf_counter() - began
+    result = asyncio.run(family.generate(ltx, lambda p: bar.update(p.stage, p.step, p.total)))
+    args.output.write_bytes(result.mp4)
+    seconds = {"load": loaded, **result.stage_seconds}
     _print_summary(args.output, ltx.seed, seconds, time.perf_counter() - began)
     return 0
 

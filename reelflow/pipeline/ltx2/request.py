@@ -9,14 +9,34 @@ from __future__ import annotations
 
 import math
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from reelflow.pipeline.generation.request import MAX_GUIDANCE, MAX_SEED, GenerationRequest
-from reelflow.pipeline.ltx2.generate import LTX2Request
 from reelflow.pipeline.ltx2.stages import LTX2Guidance, LTX2Stages
 from reelflow.pipeline.script.checks import check_text
 from reelflow.pipeline.script.limits import DEFAULT_LIMITS
 from reelflow.pipeline.script.plan import ScriptError
+
+
+@dataclass(frozen=True)
+class LTX2Request:
+    prompt: str
+    seed: int
+    steps: int = 30
+    height: int = 512
+    width: int = 768
+    num_frames: int = 121  # 8k + 1: the VAE's causal temporal grid
+    frame_rate: float = 24.0
+    negative_prompt: str = ""
+    guidance: LTX2Guidance = field(default_factory=LTX2Guidance)
+    max_sequence_length: int = 1024
+
+    def __post_init__(self) -> None:
+        if self.steps < 1:
+            raise ValueError(f"steps must be >= 1, got {self.steps}")
+        if self.num_frames < 1 or self.frame_rate <= 0:
+            raise ValueError("num_frames must be >= 1 and frame_rate > 0")
+
 
 DEFAULT_WIDTH, DEFAULT_HEIGHT, DEFAULT_FPS, DEFAULT_STEPS = 768, 512, 24, 30
 MAX_SIDE, MAX_STEPS, MAX_SECONDS = 1920, 100, 20.0
@@ -33,10 +53,10 @@ def ltx2_request(request: GenerationRequest, stages: LTX2Stages) -> LTX2Request:
     stride = pipe.vae_spatial_compression_ratio
     width = request.width or DEFAULT_WIDTH
     height = request.height or DEFAULT_HEIGHT
-    for field, side in (("width", width), ("height", height)):
+    for name, side in (("width", width), ("height", height)):
         if not stride <= side <= MAX_SIDE or side % stride:
             raise ScriptError(
-                "size", f"{field} must be a multiple of {stride} from {stride} to {MAX_SIDE}"
+                "size", f"{name} must be a multiple of {stride} from {stride} to {MAX_SIDE}"
             )
     fps = request.fps or DEFAULT_FPS
     if not 1 <= fps <= 60:

@@ -4,6 +4,7 @@ video and audio that diffusers' own LTX2Pipeline gives, on a tiny snapshot built
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import replace
 
@@ -11,7 +12,8 @@ import av
 import pytest
 import torch
 
-from reelflow.pipeline.ltx2.generate import LTX2Request, generate_ltx2, to_mp4
+from reelflow.pipeline.ltx2.generate import generate_ltx2, to_mp4
+from reelflow.pipeline.ltx2.request import LTX2Request
 from reelflow.pipeline.ltx2.snapshot import open_snapshot
 from reelflow.pipeline.ltx2.stages import LTX2Guidance, LTX2Stages
 from tests.pipeline.ltx2.tiny_snapshot import save_tiny_snapshot
@@ -82,12 +84,12 @@ def test_the_staged_run_equals_the_library_pipeline(snapshot, dtype, guidance):
         negative_prompt="blurry",
     )
     frames, audio = library(pipe, request)
-    staged = generate_ltx2(LTX2Stages(pipe), request)
+    staged = asyncio.run(generate_ltx2(LTX2Stages(pipe), request))
     assert staged.frames.shape == frames.shape == (9, 3, 32, 32)
     assert staged.audio.shape == audio.shape
     assert torch.equal(staged.frames, frames.float())
     assert torch.equal(staged.audio, audio.float())
-    other = generate_ltx2(LTX2Stages(pipe), LTX2Request(**{**request.__dict__, "seed": 8}))
+    other = asyncio.run(generate_ltx2(LTX2Stages(pipe), replace(request, seed=8)))
     assert (other.frames - frames.float()).abs().max() > 1e-3  # the comparison can fail
 
 
@@ -96,7 +98,7 @@ def test_a_staged_clip_muxes_to_h264_and_aac(snapshot):
     request = LTX2Request(
         PROMPT, seed=1, steps=2, height=32, width=32, num_frames=9, max_sequence_length=16
     )
-    mp4 = to_mp4(generate_ltx2(LTX2Stages(pipe), request), request.frame_rate)
+    mp4 = to_mp4(asyncio.run(generate_ltx2(LTX2Stages(pipe), request)), request.frame_rate)
     with av.open(io.BytesIO(mp4)) as container:
         assert container.streams.video[0].codec_context.name == "h264"
         assert container.streams.audio[0].codec_context.name == "aac"
