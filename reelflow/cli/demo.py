@@ -45,4 +45,4 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     for name in ("duration", "fps", "size", "steps", "guidance"):
         demo.set_defaults(**{name: None})
     demo.set_defaults(ref=[], role=[], negative_prompt="", draft=False, cache_threshold=0.0)
-    demo.set_defaults(parallel=1, cfg_parallel=False)  # generate's embedded-only flags
+    demo.set_defaults(parallel=1, cfg_parallel=False, model="reelflow-tiny")  # embedded-only

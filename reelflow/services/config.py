@@ -154,6 +154,31 @@ class BatchSettings:
             raise ValueError("batching.batch_wait_timeout_s must be in [0, 1] seconds")
 
 
+FAMILIES = ("reelflow-tiny", "ltx2")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Which model family is served: reelflow's own (the preset and checkpoint above) or LTX-2
+    from a diffusers snapshot directory (`path`), in `dtype`."""
+
+    family: str = "reelflow-tiny"
+    path: str = ""
+    dtype: str = "bfloat16"
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(
+                f"model.family must be one of {', '.join(FAMILIES)}, got {self.family!r}"
+            )
+        if self.family == "ltx2" and not self.path:
+            raise ValueError("model.family ltx2 needs model.path: a diffusers snapshot directory")
+        if self.dtype not in ("bfloat16", "float16", "float32"):
+            raise ValueError(
+                f"model.dtype must be bfloat16, float16 or float32, got {self.dtype!r}"
+            )
+
+
 @dataclass(frozen=True)
 class ServeConfig:
     preset: str = "tiny"
@@ -166,6 +191,7 @@ class ServeConfig:
     auth: AuthSettings = field(default_factory=AuthSettings)
     batching: BatchSettings = field(default_factory=BatchSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    model: ModelConfig = field(default_factory=ModelConfig)
 
     def __post_init__(self) -> None:
         get_preset(self.preset)  # raises for an unknown preset
@@ -198,6 +224,7 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
     auth = parse_section(AuthSettings, raw.pop("auth", None), "auth")
     batching = parse_section(BatchSettings, raw.pop("batching", None), "batching")
     webhooks = parse_section(WebhookSettings, raw.pop("webhooks", None), "webhooks")
+    model = parse_section(ModelConfig, raw.pop("model", None), "model")
     unknown = set(raw) - {"preset", "checkpoint", "grpc_port", "http_port", "max_message_bytes"}
     if unknown:
         raise ValueError(f"unknown config keys {sorted(unknown)}")
@@ -217,6 +244,7 @@ def parse_config(raw: dict[str, Any]) -> ServeConfig:
         auth=auth,
         batching=batching,
         webhooks=webhooks,
+        model=model,
     )
 
 

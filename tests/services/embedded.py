@@ -7,7 +7,7 @@ import asyncio
 import threading
 from dataclasses import replace
 
-from reelflow.services.config import load_config
+from reelflow.services.config import ModelConfig, load_config
 from reelflow.services.hosts.embedded import start_embedded
 from reelflow.services.jobs.settings import AuthSettings, JobSettings, WebhookSettings
 
@@ -22,6 +22,7 @@ class ServerThread:
         *,
         http: bool = False,
         webhooks: WebhookSettings | None = None,
+        model: ModelConfig | None = None,
     ):
         config = replace(
             load_config(),
@@ -29,6 +30,7 @@ class ServerThread:
             jobs=jobs,
             auth=auth or AuthSettings(),
             webhooks=webhooks or WebhookSettings(),
+            model=model or ModelConfig(),
         )
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)

@@ -13,7 +13,13 @@ import numpy as np
 from reelflow.pipeline.generation.mux import encode_mp4
 from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.pipeline.generation.schedule import GenerationResult, Progress
-from reelflow.pipeline.ltx2.request import LTX2Request, ltx2_request
+from reelflow.pipeline.ltx2.request import (
+    DEFAULT_FPS,
+    DEFAULT_HEIGHT,
+    DEFAULT_WIDTH,
+    LTX2Request,
+    ltx2_request,
+)
 from reelflow.pipeline.ltx2.stages import LTX2Decoded, LTX2Stages
 
 
@@ -76,6 +82,7 @@ class LTX2Family:
     """LTX-2 for the job machinery: a request checked and prepared once, then generated."""
 
     name = "ltx-2"  # the model id clients name
+    fps, width, height = DEFAULT_FPS, DEFAULT_WIDTH, DEFAULT_HEIGHT  # what a request leaves out
 
     def __init__(self, stages: LTX2Stages):
         self.stages = stages

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from reelflow.pipeline.ltx2.generate import LTX2Family
 from reelflow.pipeline.model.presets import Preset
 from reelflow.services.api.grpc.messages import read_stored_v1
 from reelflow.services.api.grpc.methods import VideoGenerationMethods
@@ -50,12 +51,15 @@ def build_api(
     worker_id: str,
     trained: bool,
     is_transient: Callable[[BaseException], bool],
+    family: LTX2Family | None = None,
 ) -> HostedApi:
     """Call on the event loop that will serve, then `start()`. Job requests stored in format 1
-    (before jobs/requests.py) are read by the gRPC layer, which knows that message."""
+    (before jobs/requests.py) are read by the gRPC layer, which knows that message. `family`:
+    another model family served instead of the preset's own model over `stages`."""
     store = open_store(jobs.url, jobs.root, legacy=read_stored_v1)
     policy = RetryPolicy(jobs.stage_timeout_s, jobs.stage_retries, is_transient)
     sender = WebhookSender(Outbox(store.database), webhooks)
-    runner = JobRunner(store, jobs, RetryingStages(stages, policy), preset, worker_id, sender)
-    service = JobService(store, runner, ApiKeys(auth), jobs, preset, trained, webhooks)
+    retrying = RetryingStages(stages, policy)
+    runner = JobRunner(store, jobs, retrying, preset, worker_id, sender, family)
+    service = JobService(store, runner, ApiKeys(auth), jobs, preset, trained, webhooks, family)
     return HostedApi(service, VideoGenerationMethods(service))

@@ -73,6 +73,18 @@ class Servicer(generation_pb2_grpc.VideoGenerationServicer):
         return await aio_unary(self.service.get_capabilities, request, context)
 
 
+def _family(config: ServeConfig):
+    """The LTX-2 family when the config names it (its snapshot loaded once, checked), else None:
+    the preset's own model."""
+    if config.model.family != "ltx2":
+        return None
+    from reelflow.pipeline.ltx2.generate import LTX2Family
+    from reelflow.pipeline.ltx2.snapshot import open_snapshot
+    from reelflow.pipeline.ltx2.stages import LTX2Stages
+
+    return LTX2Family(LTX2Stages(open_snapshot(config.model.path, config.model.dtype)))
+
+
 @dataclass
 class HttpServer:
     server: uvicorn.Server
@@ -138,9 +150,9 @@ async def start_embedded(
 ) -> EmbeddedServer:
     """Serve gRPC on host:port and, when `http_port` is given, the HTTP API on host:http_port
     (0 picks a free port for either). `stages` defaults to LocalStages."""
-    preset = get_preset(config.preset)
-    checkpoint = resolve_checkpoint(config.checkpoint or None)
-    stages = stages or LocalStages(preset, checkpoint)
+    preset, family = get_preset(config.preset), _family(config)
+    if family is None:
+        stages = stages or LocalStages(preset, resolve_checkpoint(config.checkpoint or None))
     hosted = build_api(
         stages,
         preset,
@@ -148,8 +160,9 @@ async def start_embedded(
         config.auth,
         config.webhooks,
         worker_id=f"embedded-{uuid.uuid4().hex[:8]}",
-        trained=bool(getattr(stages, "trained", False)),
+        trained=family is not None or bool(getattr(stages, "trained", False)),
         is_transient=lambda error: False,
+        family=family,
     )
     limit = config.max_message_bytes
     server = grpc.aio.server(

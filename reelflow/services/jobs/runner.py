@@ -18,6 +18,8 @@ from reelflow.pipeline.generation.loop_state import LoopState
 from reelflow.pipeline.generation.preview import Preview
 from reelflow.pipeline.generation.request import PreparedRequest, prepare
 from reelflow.pipeline.generation.schedule import Progress, generate, latent_shapes
+from reelflow.pipeline.ltx2.generate import LTX2Family
+from reelflow.pipeline.ltx2.request import LTX2Request
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import ScriptError
 from reelflow.services import metrics
@@ -37,7 +39,7 @@ _POLL_S = 0.25  # how often an idle runner looks for work queued by another proc
 # Preparations handed over at admission and not claimed yet: decoded references can be large,
 # so only the newest few are held; a job whose preparation is not here is prepared again.
 _HANDED_OVER = 16
-Prepared = PreparedRequest | PreparedEdit
+Prepared = PreparedRequest | PreparedEdit | LTX2Request
 
 
 class JobRunner:
@@ -49,8 +51,10 @@ class JobRunner:
         preset: Preset,
         worker_id: str,
         webhooks: WebhookSender | None = None,
+        family: LTX2Family | None = None,
     ):
         self.store, self.settings, self.stages, self.preset = store, settings, stages, preset
+        self.family = family  # None: the preset's own model over `stages`
         self.worker_id = worker_id
         self.webhooks = webhooks
         self._wake = asyncio.Event()
@@ -194,7 +198,10 @@ class JobRunner:
 
         edit = None
         try:
-            if request.edit is None:
+            if self.family is not None:
+                if prepared is None:  # admitted elsewhere, or resumed: prepared again
+                    prepared = await asyncio.to_thread(self.family.prepare, request.generation)
+            elif request.edit is None:
                 if prepared is None:  # admitted elsewhere, or resumed: prepared again
                     prepared = await asyncio.to_thread(prepare, request.generation, self.preset)
             else:
@@ -207,8 +214,10 @@ class JobRunner:
             reason = f"reading the edit's source failed ({type(error).__name__})"
             await end(JobState.FAILED, ErrorCode.INTERNAL, reason=reason)
             return
-        task = asyncio.create_task(
-            generate(
+        if self.family is not None:  # no loop state is saved: a restart begins anew
+            work = self.family.generate(prepared, on_progress)
+        else:
+            work = generate(
                 prepared.plan,
                 prepared.options,
                 self.stages,
@@ -220,7 +229,7 @@ class JobRunner:
                 preview_every=request.options.preview_every,
                 on_preview=self._previewer(job.job_id),
             )
-        )
+        task = asyncio.create_task(work)
         self._running[job.job_id] = task
         stopped = ""  # why the runner stopped the task: "cancelled", "lost" or "late"
         try:
@@ -339,19 +348,26 @@ class JobRunner:
         if options.return_last_frame:
             self.store.put_artifact(job.job_id, ".png", media.last_frame_png(mp4))
         self.store.put_artifact(job.job_id, ".mp4", mp4)
-        plan = prepared.plan
         if result.latents is not None:  # what an edit of this clip starts from
-            latents = SourceLatents(SourceMeta.of_plan(plan), *result.latents).to_bytes()
+            meta = SourceMeta.of_plan(prepared.plan)
+            latents = SourceLatents(meta, *result.latents).to_bytes()
             if len(latents) <= self.settings.latents_max_bytes:
                 self.store.put_artifact(job.job_id, LATENTS, latents)
+        if isinstance(prepared, LTX2Request):
+            frames, fps = prepared.num_frames, round(prepared.frame_rate)
+            width, height, rate = prepared.width, prepared.height, self.family.sample_rate
+        else:
+            plan = prepared.plan
+            frames, fps, width, height = plan.num_frames, plan.fps, plan.width, plan.height
+            rate = plan.sample_rate
         return VideoMeta(
-            duration_s=plan.num_frames / plan.fps,
-            fps=plan.fps,
-            width=plan.width,
-            height=plan.height,
-            sample_rate=plan.sample_rate if with_audio else 0,
-            num_frames=plan.num_frames,
-            seed=prepared.options.seed,
+            duration_s=frames / fps,
+            fps=fps,
+            width=width,
+            height=height,
+            sample_rate=rate if with_audio else 0,
+            num_frames=frames,
+            seed=job.seed,
             mp4_bytes=len(mp4),
             has_last_frame=options.return_last_frame,
             stage_seconds=dict(result.stage_seconds),

@@ -19,6 +19,8 @@ from reelflow.pipeline.editing.source import probe_upload
 from reelflow.pipeline.generation.preview import MAX_PREVIEW_EVERY, Preview
 from reelflow.pipeline.generation.request import limits_for, prepare
 from reelflow.pipeline.generation.schedule import Progress
+from reelflow.pipeline.ltx2.generate import LTX2Family
+from reelflow.pipeline.ltx2.request import LTX2Request
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import ScriptError
 from reelflow.services import metrics
@@ -68,6 +70,13 @@ class Finished:
 GenerateEvent = Accepted | Progress | Finished
 
 
+def _summary(prepared) -> tuple[int, int, int]:
+    """Frames, shots and seed of a prepared request: a reelflow plan or an LTX-2 request."""
+    if isinstance(prepared, LTX2Request):
+        return prepared.num_frames, 1, prepared.seed
+    return prepared.plan.num_frames, len(prepared.plan.shots), prepared.options.seed
+
+
 def _seconds(value: float, default: float, most: float, field: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise errors.bad_field(field, f"{field} must be a finite number >= 0, got {value}")
@@ -86,10 +95,17 @@ class JobService:
         preset: Preset,
         trained: bool,
         webhooks: WebhookSettings | None = None,
+        family: LTX2Family | None = None,
     ):
         self.store, self.runner, self.keys = store, runner, keys
         self.settings, self.preset, self.trained = settings, preset, trained
         self.webhooks = webhooks or WebhookSettings()
+        self.family = family  # None: the reelflow preset's own model
+
+    @property
+    def model_id(self) -> str:
+        """The served model, as clients name it (OpenAI's `model`)."""
+        return self.family.name if self.family is not None else f"reelflow-{self.preset.name}"
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -143,7 +159,9 @@ class JobService:
         source = None  # an edit's source latents, stored with the job before it can run
         try:
             callback_url = check_callback_url(options.callback_url, self.webhooks)
-            if request.edit is None:
+            if self.family is not None:
+                prepared = await asyncio.to_thread(self._prepare_family, request)
+            elif request.edit is None:
                 prepared = await asyncio.to_thread(prepare, request.generation, self.preset)
             else:
                 prepared, source = await self._prepare_edit(request, who)
@@ -151,19 +169,20 @@ class JobService:
             raise errors.bad_request(error) from None
         job = None
         now = time.time()
+        num_frames, num_shots, seed = _summary(prepared)
         record = JobRecord(
             job_id=uuid.uuid4().hex,
             owner=who.name,
             request_id=request_id,
-            request=request.with_seed(prepared.options.seed),
+            request=request.with_seed(seed),
             priority=int(options.priority),
             state=JobState.QUEUED,
             created_at=now,
             queue_expires_at=now + queue_timeout,
             deadline_at=now + deadline,
-            num_frames=prepared.plan.num_frames,
-            num_shots=len(prepared.plan.shots),
-            seed=prepared.options.seed,
+            num_frames=num_frames,
+            num_shots=num_shots,
+            seed=seed,
         )
         if source is not None:
             await asyncio.to_thread(self.store.put_artifact, record.job_id, SOURCE, source)
@@ -194,6 +213,14 @@ class JobService:
         if created:
             self.runner.hand_over(job.job_id, prepared)
         return job, created
+
+    def _prepare_family(self, request: JobRequest) -> LTX2Request:
+        name = self.family.name
+        if request.edit is not None:
+            raise ScriptError("edit", f"the {name} model does not edit clips yet")
+        if request.options.preview_every:
+            raise ScriptError("preview_every", f"the {name} model makes no previews yet")
+        return self.family.prepare(request.generation)
 
     async def _prepare_edit(
         self, request: JobRequest, who: Principal

@@ -11,6 +11,9 @@ from reelflow.pipeline.generation.request import (
     MAX_STEPS,
     limits_for,
 )
+from reelflow.pipeline.ltx2 import request as ltx2
+from reelflow.pipeline.ltx2.generate import LTX2Family
+from reelflow.pipeline.ltx2.stages import LTX2Guidance
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import REFERENCE_ROLES
 from reelflow.services.api.grpc.messages import KIND_OF_NAME
@@ -99,6 +102,46 @@ def preview_to_proto(preview: Preview) -> generation_pb2.JobPreview:
 
 
 def capabilities(
+    preset: Preset,
+    jobs: JobSettings,
+    max_active_per_key: int,
+    trained: bool,
+    family: LTX2Family | None = None,
+) -> generation_pb2.Capabilities:
+    message = _preset_capabilities(preset, jobs, max_active_per_key, trained)
+    if family is not None:
+        message.MergeFrom(_ltx2_capabilities(family))
+        message.references.CopyFrom(generation_pb2.ReferenceLimits())
+        message.max_extended_duration_s = message.max_preview_every = 0
+        message.draft_steps = 0
+    return message
+
+
+def _ltx2_capabilities(family: LTX2Family) -> generation_pb2.Capabilities:
+    stride = family.stages.pipe.vae_spatial_compression_ratio
+    return generation_pb2.Capabilities(
+        preset=family.name,
+        default_width=family.width,
+        default_height=family.height,
+        min_side=stride,
+        max_side=ltx2.MAX_SIDE,
+        side_multiple=stride,
+        default_fps=family.fps,
+        max_fps=60,
+        default_duration_s=121 / family.fps,
+        max_duration_s=ltx2.MAX_SECONDS,
+        sample_rate=family.sample_rate,
+        default_steps=ltx2.DEFAULT_STEPS,
+        max_steps=ltx2.MAX_STEPS,
+        default_guidance=LTX2Guidance().video,
+        notes=[
+            f"{family.name}: the prompt is plain text (no shot markers or references yet); "
+            "no edits or previews yet; frames round up to 8k + 1",
+        ],
+    )
+
+
+def _preset_capabilities(
     preset: Preset, jobs: JobSettings, max_active_per_key: int, trained: bool
 ) -> generation_pb2.Capabilities:
     limits = limits_for(preset)

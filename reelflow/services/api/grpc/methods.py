@@ -68,7 +68,9 @@ class VideoGenerationMethods:
     ) -> generation_pb2.Capabilities:
         who = self.service.authenticate(metadata)
         service = self.service
-        return capabilities(service.preset, service.settings, who.max_active_jobs, service.trained)
+        return capabilities(
+            service.preset, service.settings, who.max_active_jobs, service.trained, service.family
+        )
 
     async def watch_job(
         self, message: generation_pb2.WatchJobRequest, metadata: Metadata

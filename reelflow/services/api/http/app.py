@@ -69,9 +69,9 @@ def _check_id(video_id: str) -> None:
 
 
 def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
-    preset = service.preset
-    model_id = f"reelflow-{preset.name}"
-    limits = limits_for(preset)
+    preset = service.family or service.preset  # the defaults a queued job's video shows
+    model_id = service.model_id
+    limits = limits_for(service.preset)
     started = int(time.time())
     app = FastAPI(
         title="reelflow Videos API",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from reelflow.pipeline.model.presets import Preset
+from typing import Protocol
+
 from reelflow.services.api.http.models import Video, VideoError
 from reelflow.services.jobs.records import JobRecord, JobState
 from reelflow.services.jobs.webhooks.payload import STATUS, error_of
@@ -34,7 +35,15 @@ def poll_after_ms(job: JobRecord) -> int:
     return 100 if job.state == JobState.RUNNING else 250
 
 
-def to_video(job: JobRecord, preset: Preset, model_id: str) -> Video:
+class VideoDefaults(Protocol):
+    """What a request may leave out: the preset's, or another model family's."""
+
+    fps: int
+    width: int
+    height: int
+
+
+def to_video(job: JobRecord, preset: VideoDefaults, model_id: str) -> Video:
     request = job.request.generation
     fps = job.video.fps if job.video else (request.fps or preset.fps)
     width = job.video.width if job.video else (request.width or preset.width)

@@ -23,6 +23,11 @@ SERVICER_FUNCTIONS = [
 
 
 def build(config: ServeConfig) -> Application:
+    if config.model.family != "reelflow-tiny":
+        raise ValueError(
+            f"model.family {config.model.family} serves embedded only so far "
+            "(reelflow serve --embedded); its Ray stages are not built yet"
+        )
     preset, checkpoint = config.preset, config.checkpoint
 
     def stage(role: str):
