@@ -66,24 +66,37 @@ def check_cache_threshold(value: float) -> float:
     return value
 
 
-def sampler_options(request: GenerationRequest, preset: Preset) -> GenerationOptions:
-    """The request's sampler settings, checked; ScriptError naming the offending field."""
-    defaults = preset.sampler.as_draft() if request.draft else preset.sampler
-    steps = defaults.steps if request.steps is None else request.steps
-    if not 1 <= steps <= MAX_STEPS:
-        raise ScriptError("steps", f"steps must be between 1 and {MAX_STEPS}, got {steps}")
-    guidance = defaults.guidance if request.guidance is None else request.guidance
+def check_steps(steps: int, most: int = MAX_STEPS) -> int:
+    if not 1 <= steps <= most:
+        raise ScriptError("steps", f"steps must be between 1 and {most}, got {steps}")
+    return steps
+
+
+def check_guidance(guidance: float) -> float:
     if not 1.0 <= guidance <= MAX_GUIDANCE:
         raise ScriptError(
             "guidance", f"guidance must be between 1 and {MAX_GUIDANCE:g}, got {guidance:g}"
         )
+    return guidance
+
+
+def seed_of(request: GenerationRequest) -> int:
+    """The request's seed, or one drawn at random (and then reported) when it has none."""
     seed = secrets.randbelow(2**31) if request.seed is None else request.seed
     if not 0 <= seed <= MAX_SEED:
         raise ScriptError("seed", f"seed must be between 0 and 2^63-1, got {seed}")
+    return seed
+
+
+def sampler_options(request: GenerationRequest, preset: Preset) -> GenerationOptions:
+    """The request's sampler settings, checked; ScriptError naming the offending field."""
+    defaults = preset.sampler.as_draft() if request.draft else preset.sampler
+    steps = check_steps(defaults.steps if request.steps is None else request.steps)
+    guidance = defaults.guidance if request.guidance is None else request.guidance
     return GenerationOptions(
-        seed=seed,
+        seed=seed_of(request),
         steps=steps,
-        guidance=guidance,
+        guidance=check_guidance(guidance),
         shift=defaults.shift,
         refine_below=defaults.refine_below,
         refine_weight=defaults.refine_weight,

@@ -89,8 +89,7 @@ class LTX2Family:
 
     @property
     def sample_rate(self) -> int:
-        pipe = self.stages.pipe
-        return int(getattr(pipe.vocoder.config, "output_sampling_rate", pipe.audio_sampling_rate))
+        return self.stages.sample_rate
 
     def prepare(self, request: GenerationRequest) -> LTX2Request:
         """ScriptError naming the field for what LTX-2 cannot do."""

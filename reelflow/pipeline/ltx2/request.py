@@ -8,10 +8,15 @@ rounded up to the VAE's causal grid (8k + 1 frames)."""
 from __future__ import annotations
 
 import math
-import secrets
 from dataclasses import dataclass, field, replace
 
-from reelflow.pipeline.generation.request import MAX_GUIDANCE, MAX_SEED, GenerationRequest
+from reelflow.pipeline.generation.request import (
+    GenerationRequest,
+    check_guidance,
+    check_negative_prompt,
+    check_steps,
+    seed_of,
+)
 from reelflow.pipeline.ltx2.stages import LTX2Guidance, LTX2Stages
 from reelflow.pipeline.script.checks import check_text
 from reelflow.pipeline.script.limits import DEFAULT_LIMITS
@@ -46,7 +51,7 @@ DEFAULT_TEXT_TOKENS = 1024  # LTX2Pipeline's max_sequence_length
 def ltx2_request(request: GenerationRequest, stages: LTX2Stages) -> LTX2Request:
     pipe = stages.pipe
     check_text("prompt", request.prompt, DEFAULT_LIMITS, required=True)
-    check_text("negative_prompt", request.negative_prompt, DEFAULT_LIMITS, required=False)
+    negative_prompt = check_negative_prompt(request.negative_prompt, DEFAULT_LIMITS)
     if request.references:
         name = next(iter(request.references))
         raise ScriptError(f"references[{name}]", "the LTX-2 model takes no references yet")
@@ -66,26 +71,18 @@ def ltx2_request(request: GenerationRequest, stages: LTX2Stages) -> LTX2Request:
     if not (math.isfinite(seconds) and 0 < seconds <= MAX_SECONDS):
         raise ScriptError("duration", f"duration must be above 0 and at most {MAX_SECONDS:g}s")
     frames = math.ceil((round(seconds * fps) - 1) / ratio) * ratio + 1
-    steps = request.steps or DEFAULT_STEPS
-    if not 1 <= steps <= MAX_STEPS:
-        raise ScriptError("steps", f"steps must be between 1 and {MAX_STEPS}, got {steps}")
     guidance = LTX2Guidance()
     if request.guidance is not None:
-        if not 1.0 <= request.guidance <= MAX_GUIDANCE:
-            raise ScriptError("guidance", f"guidance must be between 1 and {MAX_GUIDANCE:g}")
-        guidance = replace(guidance, video=request.guidance)
-    seed = secrets.randbelow(2**31) if request.seed is None else request.seed
-    if not 0 <= seed <= MAX_SEED:
-        raise ScriptError("seed", f"seed must be between 0 and 2^63-1, got {seed}")
+        guidance = replace(guidance, video=check_guidance(request.guidance))
     return LTX2Request(
         prompt=request.prompt.strip(),
-        seed=seed,
-        steps=steps,
+        seed=seed_of(request),
+        steps=check_steps(request.steps or DEFAULT_STEPS, MAX_STEPS),
         height=height,
         width=width,
         num_frames=max(1, frames),
         frame_rate=float(fps),
-        negative_prompt=request.negative_prompt.strip(),
+        negative_prompt=negative_prompt,
         guidance=guidance,
         max_sequence_length=min(DEFAULT_TEXT_TOKENS, pipe.tokenizer.model_max_length),
     )

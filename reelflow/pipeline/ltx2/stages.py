@@ -104,6 +104,12 @@ class LTX2Stages:
     def dtype(self) -> torch.dtype:
         return self.pipe.transformer.dtype
 
+    @property
+    def sample_rate(self) -> int:
+        """The vocoder's output rate (the audio VAE's input rate where it does not say)."""
+        pipe = self.pipe
+        return int(getattr(pipe.vocoder.config, "output_sampling_rate", pipe.audio_sampling_rate))
+
     # -- geometry and noise ------------------------------------------------------------------
 
     def grid(self, height: int, width: int, num_frames: int, frame_rate: float) -> LTX2Grid:
@@ -304,8 +310,7 @@ class LTX2Stages:
         frames = pipe.video_processor.postprocess_video(video, output_type="pt")[0]
         mel = pipe.audio_vae.decode(audio.to(pipe.audio_vae.dtype), return_dict=False)[0]
         waveform = pipe.vocoder(mel)[0].float()
-        rate = int(getattr(pipe.vocoder.config, "output_sampling_rate", pipe.audio_sampling_rate))
-        return LTX2Decoded(frames.float(), waveform, rate)
+        return LTX2Decoded(frames.float(), waveform, self.sample_rate)
 
 
 def _rows(x: torch.Tensor, rows: int) -> torch.Tensor:

@@ -10,6 +10,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from reelflow.pipeline.editing.latent_edit import LatentEdit
 from reelflow.pipeline.editing.prepare import PreparedEdit, latent_edit, prepare_edit
@@ -40,6 +41,42 @@ _POLL_S = 0.25  # how often an idle runner looks for work queued by another proc
 # so only the newest few are held; a job whose preparation is not here is prepared again.
 _HANDED_OVER = 16
 Prepared = PreparedRequest | PreparedEdit | LTX2Request
+
+
+@dataclass(frozen=True)
+class Clip:
+    """What a prepared request will make, whichever family prepared it."""
+
+    frames: int
+    shots: int
+    fps: int
+    width: int
+    height: int
+    sample_rate: int
+    seed: int
+
+
+def clip_of(prepared: Prepared, family: LTX2Family | None) -> Clip:
+    if isinstance(prepared, LTX2Request):
+        return Clip(
+            frames=prepared.num_frames,
+            shots=1,
+            fps=round(prepared.frame_rate),
+            width=prepared.width,
+            height=prepared.height,
+            sample_rate=family.sample_rate,
+            seed=prepared.seed,
+        )
+    plan = prepared.plan
+    return Clip(
+        frames=plan.num_frames,
+        shots=len(plan.shots),
+        fps=plan.fps,
+        width=plan.width,
+        height=plan.height,
+        sample_rate=plan.sample_rate,
+        seed=prepared.options.seed,
+    )
 
 
 class JobRunner:
@@ -353,21 +390,15 @@ class JobRunner:
             latents = SourceLatents(meta, *result.latents).to_bytes()
             if len(latents) <= self.settings.latents_max_bytes:
                 self.store.put_artifact(job.job_id, LATENTS, latents)
-        if isinstance(prepared, LTX2Request):
-            frames, fps = prepared.num_frames, round(prepared.frame_rate)
-            width, height, rate = prepared.width, prepared.height, self.family.sample_rate
-        else:
-            plan = prepared.plan
-            frames, fps, width, height = plan.num_frames, plan.fps, plan.width, plan.height
-            rate = plan.sample_rate
+        clip = clip_of(prepared, self.family)
         return VideoMeta(
-            duration_s=frames / fps,
-            fps=fps,
-            width=width,
-            height=height,
-            sample_rate=rate if with_audio else 0,
-            num_frames=frames,
-            seed=job.seed,
+            duration_s=clip.frames / clip.fps,
+            fps=clip.fps,
+            width=clip.width,
+            height=clip.height,
+            sample_rate=clip.sample_rate if with_audio else 0,
+            num_frames=clip.frames,
+            seed=clip.seed,
             mp4_bytes=len(mp4),
             has_last_frame=options.return_last_frame,
             stage_seconds=dict(result.stage_seconds),

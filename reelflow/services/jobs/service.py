@@ -31,7 +31,7 @@ from reelflow.services.jobs.editing.sources import FIXED_BY_SOURCE, LATENTS, SOU
 from reelflow.services.jobs.errors import ErrorCode, JobError
 from reelflow.services.jobs.records import JOB_ID, JobRecord, JobState
 from reelflow.services.jobs.requests import JobRequest, request_hash
-from reelflow.services.jobs.runner import JobRunner
+from reelflow.services.jobs.runner import JobRunner, clip_of
 from reelflow.services.jobs.settings import JobSettings, WebhookSettings
 from reelflow.services.jobs.store import JobStore, QueueFull, QuotaExceeded, RequestIdReused
 from reelflow.services.jobs.webhooks.targets import check_callback_url
@@ -68,13 +68,6 @@ class Finished:
 
 
 GenerateEvent = Accepted | Progress | Finished
-
-
-def _summary(prepared) -> tuple[int, int, int]:
-    """Frames, shots and seed of a prepared request: a reelflow plan or an LTX-2 request."""
-    if isinstance(prepared, LTX2Request):
-        return prepared.num_frames, 1, prepared.seed
-    return prepared.plan.num_frames, len(prepared.plan.shots), prepared.options.seed
 
 
 def _seconds(value: float, default: float, most: float, field: str) -> float:
@@ -169,20 +162,20 @@ class JobService:
             raise errors.bad_request(error) from None
         job = None
         now = time.time()
-        num_frames, num_shots, seed = _summary(prepared)
+        clip = clip_of(prepared, self.family)
         record = JobRecord(
             job_id=uuid.uuid4().hex,
             owner=who.name,
             request_id=request_id,
-            request=request.with_seed(seed),
+            request=request.with_seed(clip.seed),
             priority=int(options.priority),
             state=JobState.QUEUED,
             created_at=now,
             queue_expires_at=now + queue_timeout,
             deadline_at=now + deadline,
-            num_frames=num_frames,
-            num_shots=num_shots,
-            seed=seed,
+            num_frames=clip.frames,
+            num_shots=clip.shots,
+            seed=clip.seed,
         )
         if source is not None:
             await asyncio.to_thread(self.store.put_artifact, record.job_id, SOURCE, source)

@@ -89,9 +89,9 @@ class VideoGenerationMethods:
     ) -> AsyncIterator[generation_pb2.VideoChunk]:
         chunk = message.chunk_bytes or DEFAULT_CHUNK
         png = message.artifact == generation_pb2.ARTIFACT_LAST_FRAME_PNG
-        data = await self.service.artifact(message.job_id, metadata, last_frame=png)
         if not 1 <= chunk <= MAX_CHUNK:
             raise errors.bad_field("chunk_bytes", f"chunk_bytes must be between 1 and {MAX_CHUNK}")
+        data = await self.service.artifact(message.job_id, metadata, last_frame=png)
         if not 0 <= message.offset <= len(data):
             raise errors.bad_field("offset", f"offset must be between 0 and {len(data)}")
         content_type = "image/png" if png else "video/mp4"

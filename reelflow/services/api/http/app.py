@@ -69,7 +69,7 @@ def _check_id(video_id: str) -> None:
 
 
 def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
-    preset = service.family or service.preset  # the defaults a queued job's video shows
+    defaults = service.family or service.preset  # what a queued job's video shows
     model_id = service.model_id
     limits = limits_for(service.preset)
     started = int(time.time())
@@ -106,7 +106,7 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         return response
 
     async def video(job_id: str, request: Request) -> Video:
-        return to_video(await service.get(job_id, _metadata(request)), preset, model_id)
+        return to_video(await service.get(job_id, _metadata(request)), defaults, model_id)
 
     @app.post(
         "/v1/videos",
@@ -149,7 +149,7 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         jobs = await asyncio.to_thread(
             service.store.list, who.name, (), limit + 1, before, order == "asc"
         )
-        data = [to_video(job, preset, model_id) for job in jobs[:limit]]
+        data = [to_video(job, defaults, model_id) for job in jobs[:limit]]
         return VideoList(
             data=data,
             first_id=data[0].id if data else None,
@@ -162,7 +162,7 @@ def build_http_app(service: JobService, max_request_bytes: int) -> FastAPI:
         _check_id(video_id)
         job = await service.get(video_id, _metadata(request))
         return JSONResponse(
-            to_video(job, preset, model_id).model_dump(mode="json"),
+            to_video(job, defaults, model_id).model_dump(mode="json"),
             headers={"openai-poll-after-ms": str(poll_after_ms(job))},
         )
 

@@ -43,11 +43,11 @@ class VideoDefaults(Protocol):
     height: int
 
 
-def to_video(job: JobRecord, preset: VideoDefaults, model_id: str) -> Video:
+def to_video(job: JobRecord, defaults: VideoDefaults, model_id: str) -> Video:
     request = job.request.generation
-    fps = job.video.fps if job.video else (request.fps or preset.fps)
-    width = job.video.width if job.video else (request.width or preset.width)
-    height = job.video.height if job.video else (request.height or preset.height)
+    fps = job.video.fps if job.video else (request.fps or defaults.fps)
+    width = job.video.width if job.video else (request.width or defaults.width)
+    height = job.video.height if job.video else (request.height or defaults.height)
     error = error_of(job.state, job.failure_code, job.failure_reason)
     completed = job.state == JobState.SUCCEEDED and job.finished_at is not None
     edit = job.request.edit
