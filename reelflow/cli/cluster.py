@@ -173,7 +173,8 @@ def summarize(rayservice: dict[str, Any], pods: list[dict[str, Any]]) -> Cluster
             replicas=configured.get(name, "?"),
             message=(deployment_status.get(name) or {}).get("message", ""),
         )
-        for name in STAGE_NAMES
+        for name in STAGE_NAMES  # the served family's: those configured or reporting
+        if name in configured or name in deployment_status
     )
     conditions = tuple(
         Condition(c.get("type", ""), c.get("status", ""), c.get("reason", ""), c.get("message", ""))

@@ -24,8 +24,22 @@ STAGE_NAMES = (
     "SpatialStage",
     "TemporalStage",
     "AudioStage",
+    "JointStage",
     "Muxer",
 )
+# The deployments each model family runs. LTX-2 is one transformer that denoises video and
+# audio together (JointStage): it has no separate spatial, temporal and audio branches to split.
+FAMILY_STAGES = {
+    "reelflow-tiny": (
+        "Orchestrator",
+        "PromptEncoder",
+        "SpatialStage",
+        "TemporalStage",
+        "AudioStage",
+        "Muxer",
+    ),
+    "ltx2": ("Orchestrator", "PromptEncoder", "JointStage", "Muxer"),
+}
 PARALLEL_STAGES = {"SpatialStage": "spatial", "TemporalStage": "temporal", "AudioStage": "audio"}
 # Deployment names before they described the role (they were the network classes' names):
 # a config that still uses one is refused with the new name.
@@ -154,7 +168,7 @@ class BatchSettings:
             raise ValueError("batching.batch_wait_timeout_s must be in [0, 1] seconds")
 
 
-FAMILIES = ("reelflow-tiny", "ltx2")
+FAMILIES = tuple(FAMILY_STAGES)
 
 
 @dataclass(frozen=True)
@@ -201,11 +215,19 @@ class ServeConfig:
         if self.max_message_bytes < 4 * 1024 * 1024:
             raise ValueError("max_message_bytes must be at least 4 MiB")
         names = [d.name for d in self.deployments]
-        missing = set(STAGE_NAMES) - set(names)
+        missing = set(self.stages) - set(names)
         if missing or len(names) != len(set(names)):
-            raise ValueError(f"deployments must list each stage once; missing {sorted(missing)}")
+            raise ValueError(
+                f"deployments must list each stage of model.family {self.model.family} once; "
+                f"missing {sorted(missing)}"
+            )
         for deployment in self.deployments:
             deployment.check_heads(self.preset)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The deployments the served family runs (the config may list others' too)."""
+        return FAMILY_STAGES[self.model.family]
 
     def deployment(self, name: str) -> DeploymentConfig:
         return next(d for d in self.deployments if d.name == name)

@@ -41,7 +41,15 @@ BATCH_BUCKETS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 # The label values each label may take. Job states follow the job lifecycle; stages are the
 # deployment names (config.STAGE_NAMES); branches are the three networks of the joint loop.
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "rejected")
-STAGES = ("Orchestrator", "PromptEncoder", "SpatialStage", "TemporalStage", "AudioStage", "Muxer")
+STAGES = (
+    "Orchestrator",
+    "PromptEncoder",
+    "SpatialStage",
+    "TemporalStage",
+    "AudioStage",
+    "JointStage",
+    "Muxer",
+)
 BRANCHES = ("temporal", "audio", "spatial")
 CACHES = ("conditioning",)
 CACHE_RESULTS = ("hit", "miss")

@@ -69,3 +69,14 @@ def test_an_old_deployment_name_is_refused_with_its_new_name(old, new):
     data["deployments"][old]["parallel"] = {"ulysses": 2}  # the name is checked first
     with pytest.raises(ValueError, match=rf"deployments\.{old}: .* is now called {new}\b"):
         parse_config(data)
+
+
+def test_each_family_needs_only_its_own_stages():
+    data = raw()
+    data["model"] = {"family": "ltx2", "path": "/models/LTX-2"}
+    for stage in ("SpatialStage", "TemporalStage", "AudioStage"):
+        data["deployments"].pop(stage)
+    assert parse_config(data).stages == ("Orchestrator", "PromptEncoder", "JointStage", "Muxer")
+    data["deployments"].pop("JointStage")
+    with pytest.raises(ValueError, match="model.family ltx2.*JointStage"):
+        parse_config(data)
