@@ -13,7 +13,13 @@ from helm_python.errors import HelmError
 from ray.serve.schema import ServeDeploySchema
 
 from reelflow.services import metrics
-from reelflow.services.config import DEFAULT_CONFIG, RENAMED_STAGES, STAGE_NAMES, parse_config
+from reelflow.services.config import (
+    DEFAULT_CONFIG,
+    FAMILY_STAGES,
+    RENAMED_STAGES,
+    STAGE_NAMES,
+    parse_config,
+)
 from tests.deploy.chart import (
     CHART,
     OPERATOR_KINDS,
@@ -50,8 +56,8 @@ def pods(objects: list[dict]) -> list[dict]:
     return [group["template"] for group in groups]
 
 
-def test_the_three_value_sets_exist():
-    assert {"default", "small-gpu", "minimal"} <= set(VALUE_SETS)
+def test_the_shipped_value_sets_exist():
+    assert {"default", "small-gpu", "minimal", "ltx2-gpu"} <= set(VALUE_SETS)
 
 
 @pytest.mark.parametrize("name", sorted(VALUE_SETS))
@@ -91,7 +97,10 @@ def test_serve_config_v2_is_valid_for_ray_and_resolves_to_the_code(rendered):
     for path in config["grpc_options"]["grpc_servicer_functions"]:
         module, _, attribute = path.rpartition(".")
         assert callable(getattr(importlib.import_module(module), attribute))
-    assert [d["name"] for d in app["deployments"]] == list(STAGE_NAMES)
+    # Only the served family's stages: Serve refuses settings for a deployment the app lacks.
+    family = values["serveConfig"]["model"]["family"]
+    served = [name for name in STAGE_NAMES if name in FAMILY_STAGES[family]]
+    assert [d["name"] for d in app["deployments"]] == served
     # The args are the serving config the code parses (reelflow serve --config reads the same).
     parsed = parse_config(app["args"])
     for entry in app["deployments"]:

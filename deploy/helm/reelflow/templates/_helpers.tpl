@@ -40,9 +40,44 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- .Values.jobStore.persistence.existingClaim | default (printf "%s-jobs" (include "reelflow.fullname" .)) -}}
 {{- end -}}
 
-{{/* The stage names of reelflow.services.config.STAGE_NAMES, in order. */}}
+{{/* The deployments the served family runs (reelflow.services.config.FAMILY_STAGES), in
+STAGE_NAMES order, space-separated. Other families' stages in serveConfig.deployments stay in
+the args but are not deployed: Serve refuses settings for a deployment its app lacks. */}}
 {{- define "reelflow.stages" -}}
-Orchestrator PromptEncoder SpatialStage TemporalStage AudioStage Muxer
+{{- $families := dict
+  "reelflow-tiny" (list "Orchestrator" "PromptEncoder" "SpatialStage" "TemporalStage" "AudioStage" "Muxer")
+  "ltx2" (list "Orchestrator" "PromptEncoder" "JointStage" "Muxer") -}}
+{{- get $families (.Values.serveConfig.model.family | default "reelflow-tiny") | join " " -}}
+{{- end -}}
+
+{{/* modelWeights source pvc: serveConfig.model.path (ltx2) must lie under the claim's
+mountPath, or the pods would look for the snapshot where nothing is mounted. */}}
+{{- define "reelflow.checkModelWeights" -}}
+{{- $model := .Values.serveConfig.model -}}
+{{- if and (eq $model.family "ltx2") (eq .Values.modelWeights.source "pvc") -}}
+{{- $mount := clean .Values.modelWeights.mountPath -}}
+{{- $path := clean $model.path -}}
+{{- if not (or (eq $path $mount) (hasPrefix (printf "%s/" $mount) $path)) -}}
+{{- fail (printf "serveConfig.model.path %q is not under modelWeights.mountPath %q, where modelWeights.pvc.claimName %q is mounted" $model.path .Values.modelWeights.mountPath .Values.modelWeights.pvc.claimName) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The model weights claim (modelWeights.source pvc), read-only: a volume and its mount. */}}
+{{- define "reelflow.modelWeightsVolume" -}}
+- name: model-weights
+  persistentVolumeClaim:
+    claimName: {{ .Values.modelWeights.pvc.claimName }}
+    readOnly: true
+{{- end -}}
+
+{{- define "reelflow.modelWeightsMount" -}}
+- name: model-weights
+  mountPath: {{ .Values.modelWeights.mountPath }}
+  readOnly: true
+{{- with .Values.modelWeights.pvc.subPath }}
+  subPath: {{ . }}
+{{- end }}
 {{- end -}}
 
 {{/* Stage deployment names before they were named by role (services/config.py
@@ -71,7 +106,7 @@ RENAMED_STAGES): values that still use one fail the render with the new name. */
 {{- toJson $args -}}
 {{- end -}}
 
-{{/* Fails the render when a stage asks for a custom resource no worker group advertises,
+{{/* Fails the render when a served stage asks for a custom resource no worker group advertises,
 or for GPUs when no group has any: such a replica would wait forever. */}}
 {{- define "reelflow.checkPlacement" -}}
 {{- $provided := dict -}}
@@ -80,7 +115,8 @@ or for GPUs when no group has any: such a replica would wait forever. */}}
 {{- range $name, $_ := .rayResources -}}{{- $_ := set $provided $name true -}}{{- end -}}
 {{- $gpus = add $gpus (int .gpus) -}}
 {{- end -}}
-{{- range $stage, $d := .Values.serveConfig.deployments -}}
+{{- range $stage := splitList " " (include "reelflow.stages" .) -}}
+{{- $d := get $.Values.serveConfig.deployments $stage -}}
 {{- $opts := $d.ray_actor_options | default dict -}}
 {{- range $name, $_ := $opts.resources -}}
 {{- if not (hasKey $provided $name) -}}
