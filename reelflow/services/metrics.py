@@ -39,7 +39,7 @@ SECONDS_BUCKETS = (
 BATCH_BUCKETS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 
 # The label values each label may take. Job states follow the job lifecycle; stages are the
-# deployment names (config.STAGE_NAMES); branches are the three networks of the joint loop.
+# deployment names (config.STAGE_NAMES); branches are the networks a denoising step calls.
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "rejected")
 STAGES = (
     "Orchestrator",
@@ -50,7 +50,7 @@ STAGES = (
     "JointStage",
     "Muxer",
 )
-BRANCHES = ("temporal", "audio", "spatial")
+BRANCHES = ("temporal", "audio", "spatial", "joint")  # joint: LTX-2's one transformer
 CACHES = ("conditioning",)
 CACHE_RESULTS = ("hit", "miss")
 # The job service's error codes (jobs/errors.ErrorCode, named as gRPC's status codes).

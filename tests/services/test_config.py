@@ -78,5 +78,5 @@ def test_each_family_needs_only_its_own_stages():
         data["deployments"].pop(stage)
     assert parse_config(data).stages == ("Orchestrator", "PromptEncoder", "JointStage", "Muxer")
     data["deployments"].pop("JointStage")
-    with pytest.raises(ValueError, match="model.family ltx2.*JointStage"):
+    with pytest.raises(ValueError, match=r"model\.family ltx2.*JointStage"):
         parse_config(data)

@@ -1,18 +1,24 @@
 """One LTX-2 generation over its stages: encode, noise, the joint denoising loop stepped by the
 snapshot's own scheduler (a copy per modality, as LTX2Pipeline keeps two), decode, and the
-mux into an MP4 with PyAV like every other clip; and the family as the job machinery runs it."""
+mux into an MP4 with PyAV like every other clip; and the family as the job machinery runs it.
+
+The loop is written once. What it draws and steps itself (sizes, noise, the scheduler) comes
+from an LTX2Stages over the snapshot, whose networks may all be on the meta device; the three
+stage calls go through an LTX2Calls: in this process (LocalCalls) or to Ray Serve deployments
+(services/deployments/ltx2_remote.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-import numpy as np
+import torch
 
-from reelflow.pipeline.generation.mux import encode_mp4
 from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.pipeline.generation.schedule import GenerationResult, Progress
+from reelflow.pipeline.ltx2.mp4 import LTX2Decoded
 from reelflow.pipeline.ltx2.request import (
     DEFAULT_FPS,
     DEFAULT_HEIGHT,
@@ -20,72 +26,109 @@ from reelflow.pipeline.ltx2.request import (
     LTX2Request,
     ltx2_request,
 )
-from reelflow.pipeline.ltx2.stages import LTX2Decoded, LTX2Stages
+from reelflow.pipeline.ltx2.stages import LTX2Cond, LTX2Grid, LTX2Guidance, LTX2Stages
+
+Report = Callable[[str, int, int], None]
 
 
-async def generate_ltx2(
+class LTX2Calls(Protocol):
+    """The stage calls of one generation, awaited by the loop."""
+
+    async def encode(
+        self, prompt: str, negative_prompt: str, guided: bool, max_sequence_length: int
+    ) -> LTX2Cond: ...
+
+    async def velocity(
+        self,
+        xv: torch.Tensor,
+        xa: torch.Tensor,
+        step: int,
+        steps: int,
+        grid: LTX2Grid,
+        cond: LTX2Cond,
+        guidance: LTX2Guidance,
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    async def decode_mp4(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> bytes: ...
+
+
+class LocalCalls:
+    """The stage calls in this process, each in a worker thread: the event loop serves on,
+    and a cancelled job stops at the next step."""
+
+    def __init__(self, stages: LTX2Stages):
+        self.stages = stages
+
+    async def encode(self, *args) -> LTX2Cond:
+        return await asyncio.to_thread(self.stages.encode, *args)
+
+    async def velocity(self, *args) -> tuple[torch.Tensor, torch.Tensor]:
+        return await asyncio.to_thread(self.stages.velocity, *args)
+
+    async def decode_mp4(self, *args) -> bytes:
+        return await asyncio.to_thread(self.stages.decode_mp4, *args)
+
+
+async def denoise(
     stages: LTX2Stages,
+    calls: LTX2Calls,
     request: LTX2Request,
-    on_progress: Callable[[str, int, int], None] | None = None,
-    seconds: dict[str, float] | None = None,
-) -> LTX2Decoded:
-    """Each stage call runs in a worker thread, so the event loop serves on and a cancelled
-    job stops at the next step; `seconds` collects each stage's time."""
-    seconds = {} if seconds is None else seconds
+    report: Report,
+    seconds: dict[str, float],
+) -> tuple[torch.Tensor, torch.Tensor, LTX2Grid]:
+    """The final (video, audio) latents and the clip's grid; `seconds` collects each stage's
+    time as the loop sees it."""
 
-    async def call(stage: str, fn, *args):
+    async def timed(stage: str, call: Awaitable):
         began = time.perf_counter()
-        result = await asyncio.to_thread(fn, *args)
+        result = await call
         seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - began
         return result
-
-    def report(stage: str, step: int, total: int) -> None:
-        if on_progress is not None:
-            on_progress(stage, step, total)
 
     grid = stages.grid(request.height, request.width, request.num_frames, request.frame_rate)
     report("prompt_encoding", 0, 1)
     guidance = request.guidance
-    cond = await call(
+    cond = await timed(
         "prompt_encoding",
-        stages.encode,
-        request.prompt,
-        request.negative_prompt,
-        guidance.guided,
-        request.max_sequence_length,
+        calls.encode(
+            request.prompt, request.negative_prompt, guidance.guided, request.max_sequence_length
+        ),
     )
     xv, xa = stages.noise(grid, request.seed)
     video, audio = stages.scheduler(grid, request.steps), stages.scheduler(grid, request.steps)
     for step, t in enumerate(video.timesteps):
         report("denoising", step, request.steps)
-        args = (xv, xa, step, request.steps, grid, cond, guidance)
-        vv, va = await call("denoising", stages.velocity, *args)
+        call = calls.velocity(xv, xa, step, request.steps, grid, cond, guidance)
+        vv, va = await timed("denoising", call)
         xv = video.step(vv, t, xv, return_dict=False)[0]  # the library's Euler step
         xa = audio.step(va, t, xa, return_dict=False)[0]
     report("denoising", request.steps, request.steps)
-    report("muxing", 0, 1)
-    return await call("decoding", stages.decode, xv, xa, grid)
+    return xv, xa, grid
 
 
-def to_mp4(decoded: LTX2Decoded, frame_rate: float) -> bytes:
-    """H.264 + AAC; the vocoder's channels are mixed to mono (the muxer writes one track), and
-    the sound is cut or padded with silence to the picture's length."""
-    frames = (decoded.frames.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).numpy()
-    samples = round(len(frames) * decoded.sample_rate / frame_rate)
-    audio = np.zeros(samples, np.float32)
-    mono = decoded.audio.mean(0).clamp(-1, 1).numpy()[:samples]
-    audio[: len(mono)] = mono
-    return encode_mp4(frames, audio, round(frame_rate), decoded.sample_rate)
+async def generate_ltx2(
+    stages: LTX2Stages, request: LTX2Request, on_progress: Report | None = None
+) -> LTX2Decoded:
+    """The decoded frames and waveform, every stage in this process."""
+    report = on_progress or (lambda stage, step, total: None)
+    xv, xa, grid = await denoise(stages, LocalCalls(stages), request, report, {})
+    return await asyncio.to_thread(stages.decode, xv, xa, grid)
 
 
 class LTX2Family:
-    """LTX-2 for the job machinery: a request checked and prepared once, then generated."""
+    """LTX-2 for the job machinery: a request checked and prepared once, then generated over
+    `calls` (default: every stage in this process, over `stages`)."""
 
     name = "ltx-2"  # the model id clients name
     fps, width, height = DEFAULT_FPS, DEFAULT_WIDTH, DEFAULT_HEIGHT  # what a request leaves out
 
-    def __init__(self, stages: LTX2Stages):
+    def __init__(self, stages: LTX2Stages, calls: LTX2Calls | None = None):
         self.stages = stages
+        self.calls = calls if calls is not None else LocalCalls(stages)
+
+    def with_calls(self, wrap: Callable[[LTX2Calls], LTX2Calls]) -> LTX2Family:
+        """The family over `wrap(self.calls)` (e.g. with timeouts and retries)."""
+        return LTX2Family(self.stages, wrap(self.calls))
 
     @property
     def sample_rate(self) -> int:
@@ -103,8 +146,9 @@ class LTX2Family:
             if on_progress is not None:
                 on_progress(Progress(stage, step, total, time.perf_counter() - began))
 
-        decoded = await generate_ltx2(self.stages, request, report, seconds)
+        xv, xa, grid = await denoise(self.stages, self.calls, request, report, seconds)
+        report("muxing", 0, 1)
         mux_began = time.perf_counter()
-        mp4 = await asyncio.to_thread(to_mp4, decoded, request.frame_rate)
+        mp4 = await self.calls.decode_mp4(xv, xa, grid)
         seconds["muxing"] = time.perf_counter() - mux_began
         return GenerationResult(mp4=mp4, stage_seconds=seconds)

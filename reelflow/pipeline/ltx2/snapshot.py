@@ -6,6 +6,7 @@ fit its configs fails with a SnapshotError naming the file, before anything is s
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 import torch
@@ -22,6 +23,8 @@ REQUIRED = (
     "transformer",
     "vocoder",
 )
+# the networks, whose weights a stage loads (the scheduler and tokenizer are small: always)
+NETWORKS = ("text_encoder", "connectors", "transformer", "vae", "audio_vae", "vocoder")
 _CONFIGS = {"scheduler": ("scheduler_config.json",), "tokenizer": ("tokenizer_config.json",)}
 _PICKLES = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
 
@@ -64,37 +67,74 @@ def check_snapshot(path: Path) -> dict:
     return index
 
 
-def open_snapshot(path: Path | str, dtype: str = "bfloat16"):
+def open_snapshot(
+    path: Path | str, dtype: str = "bfloat16", networks: Collection[str] | None = None
+):
     """The snapshot as the library's LTX2Pipeline, its weights in `dtype` (bf16 by default),
     on the CPU; offline, safetensors only. Every weight of every network must come from the
     snapshot: the libraries would fill a missing one with random values and say so only in
-    a log line."""
+    a log line.
+
+    `networks` (default: all of NETWORKS) are the ones whose weights are loaded; the others
+    are built from their configs on the meta device, holding no memory: a stage replica loads
+    only what it runs, and the orchestrator, which loads none, still has every config, the
+    scheduler and the tokenizer to check requests, draw noise and step the schedule."""
     from diffusers import LTX2Pipeline
     from transformers import Gemma3ForConditionalGeneration
 
     if dtype not in DTYPES:
         raise SnapshotError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    networks = NETWORKS if networks is None else tuple(networks)
+    if unknown := set(networks) - set(NETWORKS):
+        raise ValueError(f"unknown networks {sorted(unknown)}; known: {', '.join(NETWORKS)}")
     path = Path(path)
-    check_snapshot(path)
+    index = check_snapshot(path)
     options = {"dtype": DTYPES[dtype], "use_safetensors": True, "local_files_only": True}
     try:
-        text_encoder, info = Gemma3ForConditionalGeneration.from_pretrained(
-            path / "text_encoder", output_loading_info=True, **options
-        )
-        pipe = LTX2Pipeline.from_pretrained(path, text_encoder=text_encoder, **options)
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as error:
+        given = {
+            name: _skeleton(path / name, index[name], DTYPES[dtype])
+            for name in NETWORKS
+            if name not in networks
+        }
+        if "text_encoder" in networks:
+            given["text_encoder"], info = Gemma3ForConditionalGeneration.from_pretrained(
+                path / "text_encoder", output_loading_info=True, **options
+            )
+        pipe = LTX2Pipeline.from_pretrained(path, **given, **options)
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError) as error:
         # a weight file that does not fit its config, a cut file, an unknown config key ...
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise SnapshotError(f"{path}: the snapshot does not load: {first}") from error
-    wrong = {k: sorted(info[k])[:3] for k in ("missing_keys", "mismatched_keys") if info[k]}
-    if wrong:
-        raise SnapshotError(f"{path / 'text_encoder'}: weights do not fit its config: {wrong}")
-    for name in _NETWORKS:
-        _check_weights(path / name, getattr(pipe, name))
+    if "text_encoder" in networks:
+        wrong = {k: sorted(info[k])[:3] for k in ("missing_keys", "mismatched_keys") if info[k]}
+        if wrong:
+            raise SnapshotError(f"{path / 'text_encoder'}: weights do not fit its config: {wrong}")
+    for name in networks:
+        if name != "text_encoder":
+            _check_weights(path / name, getattr(pipe, name))
     return pipe
 
 
-_NETWORKS = ("transformer", "vae", "audio_vae", "connectors", "vocoder")
+def _skeleton(folder: Path, entry: list, dtype: torch.dtype) -> torch.nn.Module:
+    """The network the model index names, built from its config on the meta device."""
+    import diffusers
+    import diffusers.pipelines.ltx2
+    import transformers
+
+    library, class_name = entry[0], entry[1]
+    modules = {
+        "diffusers": diffusers,
+        "ltx2": diffusers.pipelines.ltx2,
+        "transformers": transformers,
+    }
+    if library not in modules or not hasattr(modules[library], class_name):
+        raise SnapshotError(f"{folder}: unknown network class {library}.{class_name}")
+    cls = getattr(modules[library], class_name)
+    with torch.device("meta"):
+        if library == "transformers":
+            config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)
+            return cls(config).to(dtype)
+        return cls.from_config(cls.load_config(folder)).to(dtype)
 
 
 def _check_weights(folder: Path, model: torch.nn.Module) -> None:

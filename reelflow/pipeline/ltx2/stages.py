@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from reelflow.pipeline.ltx2.mp4 import LTX2Decoded, to_mp4
+
 PADDING_SIDE = "left"  # Gemma's, as LTX2Pipeline pads
 
 
@@ -88,16 +90,26 @@ class LTX2Cond:
     mask: torch.Tensor  # (B, L)
 
 
-@dataclass(frozen=True, eq=False)
-class LTX2Decoded:
-    frames: torch.Tensor  # (T, 3, H, W) float in [0, 1]
-    audio: torch.Tensor  # (channels, N) float waveform
-    sample_rate: int
-
-
 class LTX2Stages:
-    def __init__(self, pipe):
+    """The stage calls over one LTX2Pipeline (whose networks may be only the ones this
+    replica runs: snapshot.open_snapshot). The loaded networks run on `device`; tensors
+    come in and go out on the CPU, as they cross process boundaries there."""
+
+    def __init__(self, pipe, device: str | torch.device = "cpu"):
         self.pipe = pipe
+        self.device = torch.device(device)
+        if self.device.type != "cpu":
+            for name in (
+                "text_encoder",
+                "connectors",
+                "transformer",
+                "vae",
+                "audio_vae",
+                "vocoder",
+            ):
+                network = getattr(pipe, name)
+                if network.device.type != "meta":
+                    network.to(self.device)
         self._schedules: dict[tuple[int, int], object] = {}
 
     @property
@@ -184,13 +196,13 @@ class LTX2Stages:
             negative_prompt=negative_prompt,
             do_classifier_free_guidance=guided,
             max_sequence_length=max_sequence_length,
-            device=torch.device("cpu"),
+            device=self.device,
         )
         if guided:
             embeds, mask = torch.cat([negative, embeds]), torch.cat([negative_mask, mask])
         padding_side = getattr(pipe.tokenizer, "padding_side", PADDING_SIDE)
         video, audio, connector_mask = pipe.connectors(embeds, mask, padding_side=padding_side)
-        return LTX2Cond(video, audio, connector_mask)
+        return LTX2Cond(video.cpu(), audio.cpu(), connector_mask.cpu())
 
     @torch.inference_mode()
     def velocity(
@@ -211,7 +223,8 @@ class LTX2Stages:
 
         pipe = self.pipe
         schedule = self._timesteps(grid.video_tokens, steps)
-        t = schedule.timesteps[step]
+        t = schedule.timesteps[step].to(self.device)
+        xv, xa, cond = xv.to(self.device), xa.to(self.device), _on(cond, self.device)
         rows = cond.video.shape[0]
         v_video, v_audio = self._forward(xv, xa, t, grid, cond, guidance, rows)
         x0 = []  # per stream: the prompt's x0, and x0 with the guidance added so far
@@ -242,7 +255,7 @@ class LTX2Stages:
             if rescale > 0:
                 guided = rescale_noise_cfg(guided, prompt, guidance_rescale=rescale)
             out.append(pipe.convert_x0_to_velocity(x, guided, step, schedule))
-        return out[0], out[1]
+        return out[0].cpu(), out[1].cpu()
 
     def _forward(self, xv, xa, t, grid, cond, guidance, rows, *, stg=False, isolate=False):
         """One transformer pass over `rows` copies of the latents (float32 velocities)."""
@@ -289,6 +302,7 @@ class LTX2Stages:
         pipe = self.pipe
         if pipe.vae.config.timestep_conditioning:
             raise NotImplementedError("a VAE with timestep conditioning is not staged yet")
+        xv, xa = xv.to(self.device), xa.to(self.device)
         latents = pipe._unpack_latents(
             xv,
             grid.latent_frames,
@@ -310,13 +324,23 @@ class LTX2Stages:
         frames = pipe.video_processor.postprocess_video(video, output_type="pt")[0]
         mel = pipe.audio_vae.decode(audio.to(pipe.audio_vae.dtype), return_dict=False)[0]
         waveform = pipe.vocoder(mel)[0].float()
-        return LTX2Decoded(frames.float(), waveform, self.sample_rate)
+        return LTX2Decoded(frames.float().cpu(), waveform.cpu(), self.sample_rate)
+
+    def decode_mp4(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> bytes:
+        """The Muxer's call: decode, then the MP4 (frames never leave the replica)."""
+        return to_mp4(self.decode(xv, xa, grid), grid.frame_rate)
 
 
 def _rows(x: torch.Tensor, rows: int) -> torch.Tensor:
     """`rows` copies in a batch; one is the tensor itself, in its own memory layout, as the
     library passes it (a bf16 kernel's rounding depends on the layout)."""
     return torch.cat([x] * rows) if rows > 1 else x
+
+
+def _on(cond: LTX2Cond, device: torch.device) -> LTX2Cond:
+    if cond.video.device == device:
+        return cond
+    return LTX2Cond(cond.video.to(device), cond.audio.to(device), cond.mask.to(device))
 
 
 def _prompt_only(cond: LTX2Cond) -> LTX2Cond:

@@ -1,13 +1,13 @@
-"""What each stage deployment is: its stage object, the network its parallel ranks hold, and
-the methods a handle calls (`handle.<method>.remote(bytes)`, one serialized stage proto in,
-one out). `stage.StageDeployment` serves any row of ROLES; this table is all that differs.
+"""What each stage deployment is, per model family: its stage object (and what of the model
+it loads), the network its parallel ranks hold, and the methods a handle calls
+(`handle.<method>.remote(bytes)`, one serialized stage proto in, one out).
+`stage.StageDeployment` serves any row of FAMILY_ROLES; this table is all that differs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -20,7 +20,12 @@ from reelflow.pipeline.generation.stages import (
     SpatialStage,
     TemporalStage,
 )
+from reelflow.pipeline.ltx2.snapshot import open_snapshot
+from reelflow.pipeline.ltx2.stages import LTX2Stages
 from reelflow.pipeline.model.presets import Preset
+from reelflow.pipeline.model.weights import resolve_checkpoint
+from reelflow.services.config import ModelConfig
+from reelflow.services.deployments import ltx2_wire
 from reelflow.services.deployments.wire import (
     cond_from_proto,
     cond_to_proto,
@@ -28,6 +33,7 @@ from reelflow.services.deployments.wire import (
     tensor_from_proto,
     tensor_to_proto,
 )
+from reelflow.v1 import ltx2_stages_pb2 as ltx2_pb2
 from reelflow.v1 import stages_pb2
 
 
@@ -44,14 +50,23 @@ class Method:
         return self.call(stage, self.request.FromString(request)).SerializeToString()
 
 
+Loader = Callable[[Preset, str, ModelConfig], Any]  # (preset, checkpoint, model) -> stage
+
+
 @dataclass(frozen=True)
 class Role:
     """One stage deployment: its name (config.STAGE_NAMES), its stage object and methods."""
 
     name: str
-    stage: Callable[[Preset, Path | None], Any]  # a class of pipeline/generation/stages.py
+    stage: type  # the stage object's class: its methods are what `methods` call
     methods: tuple[Method, ...]
     ranks: str | None = None  # the network key of its parallel ranks (config.PARALLEL_STAGES)
+    load: Loader | None = None  # builds the stage in a replica; default: stage(preset, weights)
+
+    def build(self, preset: Preset, checkpoint: str, model: ModelConfig) -> Any:
+        if self.load is not None:
+            return self.load(preset, checkpoint, model)
+        return self.stage(preset, resolve_checkpoint(checkpoint))
 
     def __post_init__(self) -> None:
         names = [m.name for m in self.methods]
@@ -113,6 +128,69 @@ def _preview(stage: MuxerStage, m: stages_pb2.PreviewRequest) -> stages_pb2.Prev
     return stages_pb2.PreviewResponse(jpeg=stage.preview(tensor_from_proto(m.x0)))
 
 
+def _ltx2(*networks: str) -> Loader:
+    """Loads only `networks` of the snapshot (the rest are configs on the meta device), on
+    the replica's GPU when it has one."""
+
+    def load(preset: Preset, checkpoint: str, model: ModelConfig) -> LTX2Stages:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        return LTX2Stages(open_snapshot(model.path, model.dtype, networks), device)
+
+    return load
+
+
+def _ltx2_encode(stage: LTX2Stages, m: ltx2_pb2.LTX2EncodeRequest) -> ltx2_pb2.LTX2Conditioning:
+    cond = stage.encode(m.prompt, m.negative_prompt, m.guided, m.max_sequence_length)
+    return ltx2_wire.cond_to_proto(cond)
+
+
+def _ltx2_velocity(
+    stage: LTX2Stages, m: ltx2_pb2.LTX2VelocityRequest
+) -> ltx2_pb2.LTX2VelocityResponse:
+    video, audio = stage.velocity(
+        tensor_from_proto(m.xv),
+        tensor_from_proto(m.xa),
+        m.step,
+        m.steps,
+        ltx2_wire.grid_from_proto(m.grid),
+        ltx2_wire.cond_from_proto(m.cond),
+        ltx2_wire.guidance_from_proto(m.guidance),
+    )
+    return ltx2_pb2.LTX2VelocityResponse(video=tensor_to_proto(video), audio=tensor_to_proto(audio))
+
+
+def _ltx2_decode_mp4(stage: LTX2Stages, m: ltx2_pb2.LTX2DecodeRequest) -> stages_pb2.MuxResponse:
+    xv, xa, grid = (
+        tensor_from_proto(m.xv),
+        tensor_from_proto(m.xa),
+        ltx2_wire.grid_from_proto(m.grid),
+    )
+    return stages_pb2.MuxResponse(mp4=stage.decode_mp4(xv, xa, grid))
+
+
+# LTX-2: one transformer denoises video and audio together (JointStage). Its velocities are
+# not batched across jobs: the guidance passes (CFG, STG, isolation) make per-job batches.
+LTX2_ROLES = (
+    Role(
+        "PromptEncoder",
+        LTX2Stages,
+        (Method("encode", ltx2_pb2.LTX2EncodeRequest, _ltx2_encode),),
+        load=_ltx2("text_encoder", "connectors"),
+    ),
+    Role(
+        "JointStage",
+        LTX2Stages,
+        (Method("velocity", ltx2_pb2.LTX2VelocityRequest, _ltx2_velocity),),
+        load=_ltx2("transformer"),
+    ),
+    Role(
+        "Muxer",
+        LTX2Stages,
+        (Method("decode_mp4", ltx2_pb2.LTX2DecodeRequest, _ltx2_decode_mp4),),
+        load=_ltx2("vae", "audio_vae", "vocoder"),
+    ),
+)
+
 ROLES: dict[str, Role] = {
     role.name: role
     for role in (
@@ -154,4 +232,8 @@ ROLES: dict[str, Role] = {
             ),
         ),
     )
+}
+FAMILY_ROLES: dict[str, dict[str, Role]] = {
+    "reelflow-tiny": ROLES,
+    "ltx2": {role.name: role for role in LTX2_ROLES},
 }

@@ -1,6 +1,6 @@
 """StageDeployment: any stage of the schedule as a Ray Serve deployment. Which stage, and
-which methods it answers, is its row of roles.ROLES; app.py binds it once per role, under
-the role's name."""
+which methods it answers, is its row of roles.FAMILY_ROLES for the served model family;
+app.py binds it once per role, under the role's name."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from functools import partial
 from ray import serve
 
 from reelflow.pipeline.model.presets import get_preset
-from reelflow.pipeline.model.weights import resolve_checkpoint
 from reelflow.pipeline.parallel.config import ParallelConfig
 from reelflow.services import metrics
-from reelflow.services.config import BatchSettings
+from reelflow.services.config import BatchSettings, ModelConfig
 from reelflow.services.deployments.ranks import replica_ranks
-from reelflow.services.deployments.roles import ROLES, Method
+from reelflow.services.deployments.roles import FAMILY_ROLES, Method
 from reelflow.services.deployments.step_batching import StepBatcher
 
 Endpoint = Callable[[bytes], bytes] | Callable[[bytes], Awaitable[bytes]]
@@ -36,9 +35,11 @@ class StageDeployment:
         batching: BatchSettings | None = None,
         parallel: ParallelConfig | None = None,
         actor_options: dict | None = None,
+        model: ModelConfig | None = None,
     ):
-        self.role = ROLES[role]
-        self.stage = self.role.stage(get_preset(preset), resolve_checkpoint(checkpoint))
+        model = model or ModelConfig()
+        self.role = FAMILY_ROLES[model.family][role]
+        self.stage = self.role.build(get_preset(preset), checkpoint, model)
         # at parallel degree > 1 the network runs on a group of ranks (before the batcher
         # takes hold of it); at degree 1, or in a role without ranks, this is None and the
         # stage is untouched

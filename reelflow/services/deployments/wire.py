@@ -21,6 +21,18 @@ _REFERENCE_FIELDS = ("appearance", "motion", "sound", "first_frame", "last_frame
 
 
 def tensor_to_proto(x: torch.Tensor | np.ndarray) -> tensor_pb2.Tensor:
+    order = _dim_order(x) if isinstance(x, torch.Tensor) else []
+    if order:  # the bytes in memory order, the layout restored on arrival
+        x = x.permute(order)
+    if isinstance(x, torch.Tensor) and x.dtype == torch.bfloat16:
+        # numpy has no bfloat16: its bits travel as int16, named for what they are
+        bits = x.detach().cpu().contiguous().view(torch.int16).numpy()
+        return tensor_pb2.Tensor(
+            dtype="bfloat16",
+            shape=_unpermuted(bits.shape, order),
+            data=bits.astype("<i2").tobytes(),
+            dim_order=order,
+        )
     array = (
         x.detach().cpu().contiguous().numpy()
         if isinstance(x, torch.Tensor)
@@ -31,17 +43,43 @@ def tensor_to_proto(x: torch.Tensor | np.ndarray) -> tensor_pb2.Tensor:
         raise ValueError(f"unsupported tensor dtype {name}")
     return tensor_pb2.Tensor(
         dtype=name,
-        shape=list(array.shape),
+        shape=_unpermuted(array.shape, order),
         data=array.astype(array.dtype.newbyteorder("<")).tobytes(),
+        dim_order=order,
     )
 
 
 def tensor_from_proto(message: tensor_pb2.Tensor) -> torch.Tensor:
-    if message.dtype not in _DTYPES:
-        raise ValueError(f"unsupported tensor dtype {message.dtype!r}")
-    numpy_dtype = np.dtype(_DTYPES[message.dtype][1]).newbyteorder("<")
-    array = np.frombuffer(message.data, dtype=numpy_dtype).reshape(tuple(message.shape))
-    return torch.from_numpy(array.astype(array.dtype.newbyteorder("="), copy=True))
+    order = list(message.dim_order)
+    stored = [message.shape[d] for d in order] if order else list(message.shape)
+    if message.dtype == "bfloat16":
+        bits = np.frombuffer(message.data, dtype="<i2").reshape(stored)
+        x = torch.from_numpy(bits.astype(np.int16, copy=True)).view(torch.bfloat16)
+    else:
+        if message.dtype not in _DTYPES:
+            raise ValueError(f"unsupported tensor dtype {message.dtype!r}")
+        numpy_dtype = np.dtype(_DTYPES[message.dtype][1]).newbyteorder("<")
+        array = np.frombuffer(message.data, dtype=numpy_dtype).reshape(stored)
+        x = torch.from_numpy(array.astype(array.dtype.newbyteorder("="), copy=True))
+    return x.permute(np.argsort(order).tolist()) if order else x
+
+
+def _dim_order(x: torch.Tensor) -> list[int]:
+    """The permutation that makes a non-contiguous dense view contiguous ([] when it is
+    contiguous, or not a permutation of a dense tensor: then it is copied to C order)."""
+    if x.is_contiguous() or x.dim() < 2:
+        return []
+    order = sorted(range(x.dim()), key=lambda d: (-x.stride(d), d))
+    return order if x.permute(order).is_contiguous() else []
+
+
+def _unpermuted(shape: tuple[int, ...], order: list[int]) -> list[int]:
+    if not order:
+        return list(shape)
+    out = [0] * len(order)
+    for position, dim in enumerate(order):
+        out[dim] = shape[position]
+    return out
 
 
 def cond_to_proto(cond: Conditioning) -> stages_pb2.Conditioning:

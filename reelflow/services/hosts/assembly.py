@@ -60,6 +60,8 @@ def build_api(
     policy = RetryPolicy(jobs.stage_timeout_s, jobs.stage_retries, is_transient)
     sender = WebhookSender(Outbox(store.database), webhooks)
     retrying = RetryingStages(stages, policy)
+    if family is not None:
+        family = family.with_calls(lambda calls: RetryingStages(calls, policy))
     runner = JobRunner(store, jobs, retrying, preset, worker_id, sender, family)
     service = JobService(store, runner, ApiKeys(auth), jobs, preset, trained, webhooks, family)
     return HostedApi(service, VideoGenerationMethods(service))

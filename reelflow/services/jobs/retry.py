@@ -18,6 +18,8 @@ _METHODS = (
     "audio_velocity",
     "spatial_velocity",
     "decode_and_mux",
+    "velocity",  # the LTX-2 family's calls (ltx2/generate.LTX2Calls)
+    "decode_mp4",
 )
 
 
@@ -38,7 +40,8 @@ class RetryPolicy:
 
 
 class RetryingStages:
-    """Wraps any stage_protocol.Stages; each method retries transient failures and timeouts."""
+    """Wraps any stage_protocol.Stages (or a family's stage calls); each method retries
+    transient failures and timeouts."""
 
     def __init__(self, stages, policy: RetryPolicy):
         self._stages = stages

@@ -12,7 +12,8 @@ import av
 import pytest
 import torch
 
-from reelflow.pipeline.ltx2.generate import generate_ltx2, to_mp4
+from reelflow.pipeline.ltx2.generate import generate_ltx2
+from reelflow.pipeline.ltx2.mp4 import to_mp4
 from reelflow.pipeline.ltx2.request import LTX2Request
 from reelflow.pipeline.ltx2.snapshot import open_snapshot
 from reelflow.pipeline.ltx2.stages import LTX2Guidance, LTX2Stages

@@ -14,8 +14,8 @@ from reelflow.pipeline.generation.schedule import latent_shapes
 from reelflow.pipeline.generation.stages import to_wire
 from reelflow.pipeline.model.sampling import seeded_noise
 from reelflow.services import metrics
-from reelflow.services.config import PARALLEL_STAGES, STAGE_NAMES, BatchSettings
-from reelflow.services.deployments.roles import ROLES
+from reelflow.services.config import FAMILY_STAGES, PARALLEL_STAGES, STAGE_NAMES, BatchSettings
+from reelflow.services.deployments.roles import FAMILY_ROLES, ROLES
 from reelflow.services.deployments.stage import StageDeployment
 from reelflow.services.deployments.wire import cond_to_proto, tensor_from_proto, tensor_to_proto
 from reelflow.v1 import stages_pb2
@@ -23,16 +23,20 @@ from reelflow.v1 import stages_pb2
 Replica = StageDeployment.func_or_class  # the class Serve instantiates in each replica
 
 
-def test_roles_are_the_stage_deployments_of_the_config():
-    assert tuple(ROLES) == tuple(n for n in STAGE_NAMES if n != "Orchestrator")
-    assert {name: role.ranks for name, role in ROLES.items() if role.ranks} == PARALLEL_STAGES
-    for name, role in ROLES.items():
-        for method in role.methods:
-            assert callable(getattr(role.stage, method.name)), (name, method.name)
-            metrics.timed_stage(name, method.name)  # a valid metric label pair
-            fields = method.request.DESCRIPTOR.fields_by_name
-            params = inspect.signature(method.call).parameters
-            assert len(params) == 2 and fields, (name, method.name)
+def test_roles_are_the_stage_deployments_of_each_family():
+    assert set(FAMILY_ROLES) == set(FAMILY_STAGES)
+    for family, roles in FAMILY_ROLES.items():
+        assert tuple(roles) == tuple(n for n in FAMILY_STAGES[family] if n != "Orchestrator")
+        assert set(roles) <= set(STAGE_NAMES)
+        for name, role in roles.items():
+            for method in role.methods:
+                assert callable(getattr(role.stage, method.name)), (name, method.name)
+                metrics.timed_stage(name, method.name)  # a valid metric label pair
+                fields = method.request.DESCRIPTOR.fields_by_name
+                params = inspect.signature(method.call).parameters
+                assert len(params) == 2 and fields, (name, method.name)
+    ranks = {name: role.ranks for name, role in ROLES.items() if role.ranks}
+    assert ranks == PARALLEL_STAGES
 
 
 @pytest.fixture(scope="module")

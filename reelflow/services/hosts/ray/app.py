@@ -1,6 +1,6 @@
-"""The Ray Serve application: the five stage deployments (one StageDeployment class, bound
-once per role of roles.ROLES) behind the Orchestrator ingress, each with the replicas,
-resources and concurrency the serving config gives it.
+"""The Ray Serve application: the served model family's stage deployments (one
+StageDeployment class, bound once per role of roles.FAMILY_ROLES) behind the Orchestrator
+ingress, each with the replicas, resources and concurrency the serving config gives it.
 
 Import path for serve configs / KubeRay: `reelflow.services.hosts.ray.app:build_app`, with
 the serving config (serve_config.yaml's structure) as its args.
@@ -23,32 +23,25 @@ SERVICER_FUNCTIONS = [
 
 
 def build(config: ServeConfig) -> Application:
-    if config.model.family != "reelflow-tiny":
-        raise ValueError(
-            f"model.family {config.model.family} serves embedded only so far "
-            "(reelflow serve --embedded); its Ray stages are not built yet"
-        )
-    preset, checkpoint = config.preset, config.checkpoint
+    preset, checkpoint, model = config.preset, config.checkpoint, config.model
 
     def stage(role: str):
-        """The generic stage deployment as `role` (roles.ROLES), under the role's name."""
+        """The generic stage deployment as `role`, under the role's name."""
         d = config.deployment(role)  # its ranks take the replica's own actor options
         return StageDeployment.options(name=role, **d.serve_options()).bind(
-            role, preset, checkpoint, config.batching, d.parallel, dict(d.ray_actor_options)
+            role, preset, checkpoint, config.batching, d.parallel, dict(d.ray_actor_options), model
         )
 
+    stages = {role: stage(role) for role in config.stages if role != "Orchestrator"}
     return Orchestrator.options(**config.deployment("Orchestrator").serve_options()).bind(
-        stage("PromptEncoder"),
-        stage("SpatialStage"),
-        stage("TemporalStage"),
-        stage("AudioStage"),
-        stage("Muxer"),
+        stages,
         preset,
         config.jobs,
         config.auth,
         checkpoint,
         config.webhooks,
         config.max_message_bytes,
+        model,
     )
 
 

@@ -19,10 +19,15 @@ from ray.serve.exceptions import (
 from ray.serve.grpc_util import RayServegRPCContext
 from ray.serve.handle import DeploymentHandle
 
+from reelflow.pipeline.ltx2.generate import LTX2Family
+from reelflow.pipeline.ltx2.snapshot import open_snapshot
+from reelflow.pipeline.ltx2.stages import LTX2Stages
 from reelflow.pipeline.model.presets import get_preset
 from reelflow.pipeline.model.weights import resolve_checkpoint
 from reelflow.pipeline.parallel.ranks import RanksLost
 from reelflow.services.api.grpc.handlers import serve_stream, serve_unary
+from reelflow.services.config import ModelConfig
+from reelflow.services.deployments.ltx2_remote import RemoteLTX2Calls
 from reelflow.services.deployments.remote_stages import RemoteStages
 from reelflow.services.hosts.assembly import build_api
 from reelflow.services.jobs.settings import AuthSettings, JobSettings, WebhookSettings
@@ -43,6 +48,15 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, _TRANSIENT)
 
 
+def ltx2_family(model: ModelConfig, stages: dict[str, DeploymentHandle]) -> LTX2Family:
+    """LTX-2 over its deployments. This replica loads no network: the snapshot's configs,
+    scheduler and tokenizer are all the loop needs here (to check requests, draw the noise
+    and step the schedule)."""
+    skeleton = LTX2Stages(open_snapshot(model.path, model.dtype, networks=()))
+    calls = RemoteLTX2Calls(stages["PromptEncoder"], stages["JointStage"], stages["Muxer"])
+    return LTX2Family(skeleton, calls)
+
+
 def _trained(checkpoint: str) -> bool:
     try:
         return resolve_checkpoint(checkpoint or None) is not None
@@ -55,31 +69,37 @@ def _trained(checkpoint: str) -> bool:
 class Orchestrator:
     async def __init__(
         self,
-        encoder: DeploymentHandle,
-        spatial: DeploymentHandle,
-        temporal: DeploymentHandle,
-        audio: DeploymentHandle,
-        muxer: DeploymentHandle,
+        stages: dict[str, DeploymentHandle],
         preset: str,
         jobs: JobSettings | None = None,
         auth: AuthSettings | None = None,
         checkpoint: str = "",
         webhooks: WebhookSettings | None = None,
         max_request_bytes: int = 64 * 2**20,
+        model: ModelConfig | None = None,
     ):
+        """`stages`: the served family's stage deployments by name (config.FAMILY_STAGES)."""
         try:
             replica = serve.get_replica_context().replica_id.unique_id
         except Exception:  # outside a replica (unit use)
             replica = "local"
+        model = model or ModelConfig()
+        remote, family = None, None
+        if model.family == "ltx2":
+            family = ltx2_family(model, stages)
+        else:
+            names = ("PromptEncoder", "SpatialStage", "TemporalStage", "AudioStage", "Muxer")
+            remote = RemoteStages(*(stages[name] for name in names))
         self.hosted = build_api(
-            RemoteStages(encoder, spatial, temporal, audio, muxer),
+            remote,
             get_preset(preset),
             jobs or JobSettings(),
             auth or AuthSettings(),
             webhooks or WebhookSettings(),
             worker_id=f"{replica}-{uuid.uuid4().hex[:8]}",
-            trained=_trained(checkpoint),
+            trained=family is not None or _trained(checkpoint),
             is_transient=is_transient,
+            family=family,
         )
         self.api = self.hosted.grpc
         self._max_request_bytes = max_request_bytes

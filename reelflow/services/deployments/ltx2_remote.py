@@ -1,0 +1,77 @@
+"""The LTX-2 family's stage calls (generate.LTX2Calls) over Ray Serve deployment handles:
+PromptEncoder, JointStage and Muxer, each call one protobuf message."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from ray.serve.handle import DeploymentHandle
+
+from reelflow.pipeline.ltx2.stages import LTX2Cond, LTX2Grid, LTX2Guidance
+from reelflow.services import metrics
+from reelflow.services.deployments import ltx2_wire
+from reelflow.services.deployments.remote_stages import with_transport
+from reelflow.services.deployments.wire import tensor_from_proto, tensor_to_proto
+from reelflow.v1 import ltx2_stages_pb2 as pb
+from reelflow.v1 import stages_pb2
+
+
+class RemoteLTX2Calls:
+    def __init__(self, encoder: DeploymentHandle, joint: DeploymentHandle, muxer: DeploymentHandle):
+        self.encoder = with_transport(encoder)
+        self.joint = with_transport(joint)
+        self.muxer = with_transport(muxer)
+        self._cond_cache: tuple[LTX2Cond, pb.LTX2Conditioning] | None = None
+
+    def _cond(self, cond: LTX2Cond) -> pb.LTX2Conditioning:
+        """Convert a request's conditioning once, not at every step."""
+        hit = self._cond_cache is not None and self._cond_cache[0] is cond
+        metrics.record_cache("conditioning", hit)
+        if not hit:
+            self._cond_cache = (cond, ltx2_wire.cond_to_proto(cond))
+        return self._cond_cache[1]
+
+    async def encode(
+        self, prompt: str, negative_prompt: str, guided: bool, max_sequence_length: int
+    ) -> LTX2Cond:
+        request = pb.LTX2EncodeRequest(
+            prompt=prompt,
+            negative_prompt=negative_prompt,
+            guided=guided,
+            max_sequence_length=max_sequence_length,
+        )
+        data = await self.encoder.encode.remote(request.SerializeToString())
+        return ltx2_wire.cond_from_proto(pb.LTX2Conditioning.FromString(data))
+
+    async def velocity(
+        self,
+        xv: torch.Tensor,
+        xa: torch.Tensor,
+        step: int,
+        steps: int,
+        grid: LTX2Grid,
+        cond: LTX2Cond,
+        guidance: LTX2Guidance,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        request = pb.LTX2VelocityRequest(
+            xv=tensor_to_proto(xv),
+            xa=tensor_to_proto(xa),
+            step=step,
+            steps=steps,
+            grid=ltx2_wire.grid_to_proto(grid),
+            cond=self._cond(cond),
+            guidance=ltx2_wire.guidance_to_proto(guidance),
+        )
+        began = time.perf_counter()
+        data = await self.joint.velocity.remote(request.SerializeToString())
+        metrics.observe_step_seconds("joint", time.perf_counter() - began)
+        reply = pb.LTX2VelocityResponse.FromString(data)
+        return tensor_from_proto(reply.video), tensor_from_proto(reply.audio)
+
+    async def decode_mp4(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> bytes:
+        request = pb.LTX2DecodeRequest(
+            xv=tensor_to_proto(xv), xa=tensor_to_proto(xa), grid=ltx2_wire.grid_to_proto(grid)
+        )
+        data = await self.muxer.decode_mp4.remote(request.SerializeToString())
+        return stages_pb2.MuxResponse.FromString(data).mp4
