@@ -2,6 +2,11 @@
 
     reelflow world render --count 20 --seed 0 --split heldout --out runs/world
     reelflow eval runs/world            # prints a table, writes runs/world/scores.json
+    reelflow world generate --set heldout-phrasing --count 24 --seed 100 --out runs/hp
+
+`generate` sets: `sampled` (the world's template prompts, --split train or heldout),
+`handwritten` (handwritten.json) and `heldout-phrasing` (the same specs as `sampled --split
+heldout` with that seed, worded in phrasings training never sees), so the two compare clip by clip.
 
 A clip NNNN is NNNN.mp4 (picture + sound), NNNN.json (its ClipSpec), NNNN.txt (its prompt) and,
 when the prompt mentions references, NNNN.image1.png / NNNN.video1.mp4 / NNNN.audio1.wav. `eval`
@@ -52,9 +57,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     model.add_argument("--split", choices=("train", "heldout"), default="heldout")
     model.add_argument(
         "--set",
-        choices=("sampled", "handwritten"),
+        choices=("sampled", "handwritten", "heldout-phrasing"),
         default="sampled",
-        help="handwritten: the fixed set of prompts written by hand (all of it; --count ignored)",
+        help="handwritten: the fixed set of prompts written by hand (all of it; --count ignored); "
+        "heldout-phrasing: held-out combinations worded as training never words them (--split "
+        "ignored)",
     )
     model.add_argument("--out", type=Path, required=True, help="directory to write")
     model.add_argument("--steps", type=int, default=20)
@@ -85,7 +92,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     from reelflow.lab.toyworld.files import attachments
     from reelflow.lab.toyworld.prompts import prompt_text
-    from reelflow.lab.toyworld.sample import handwritten, sample_spec
+    from reelflow.lab.toyworld.sample import handwritten, heldout_phrasing, sample_spec
     from reelflow.pipeline.generation.embedded import LocalStages
     from reelflow.pipeline.generation.request import GenerationRequest, prepare
     from reelflow.pipeline.generation.schedule import generate
@@ -98,6 +105,8 @@ def _generate(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.set == "handwritten":
         clips = handwritten(args.fps)
+    elif args.set == "heldout-phrasing":
+        clips = heldout_phrasing(args.count, args.seed, args.fps)
     else:
         specs = [sample_spec(rng, split=args.split, fps=args.fps) for _ in range(args.count)]
         clips = [(prompt_text(spec), spec) for spec in specs]
@@ -118,7 +127,9 @@ def _generate(args: argparse.Namespace) -> int:
         stem.with_suffix(".json").write_text(json.dumps(spec.to_dict(), indent=1))
         stem.with_suffix(".txt").write_text(request.prompt + "\n")
     trained = "trained" if stages.trained else "random-init"
-    what = "hand-written" if args.set == "handwritten" else args.split
+    what = {"handwritten": "hand-written", "heldout-phrasing": "held-out-phrasing"}.get(
+        args.set, args.split
+    )
     print(f"generated {len(clips)} {what} clips with {trained} weights in {args.out}")
     return EXIT_OK
 

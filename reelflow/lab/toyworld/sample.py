@@ -6,6 +6,10 @@ Held-out combinations (never sampled for split="train", the only thing sampled f
 - an orange circle that grows: appearance x size-change composition;
 - a face speaking in a field: subject/action x environment composition.
 Each attribute on its own is common in training; only the combination is new.
+
+The prompt's wording is a second, independent split (prompts.py): `heldout_phrasing` gives
+held-out combinations said in held-out phrasings. A spec's wording comes from its seed, never from
+the generator here, so the draw of a spec does not depend on how it will be worded.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.spec import (
     BACKGROUNDS,
     COLOURS,
@@ -159,6 +164,14 @@ def sample_spec(
         if is_heldout(spec) == (split == "heldout"):
             return spec
     raise RuntimeError("could not sample a spec for the split")  # unreachable in practice
+
+
+def heldout_phrasing(count: int, seed: int, fps: int = 16) -> list[tuple[str, ClipSpec]]:
+    """`count` (prompt, spec) pairs: held-out attribute combinations in held-out phrasings, the
+    same for the same seed."""
+    rng = np.random.default_rng(seed)
+    specs = [sample_spec(rng, split="heldout", fps=fps) for _ in range(count)]
+    return [(prompt_text(spec, "heldout"), spec) for spec in specs]
 
 
 HANDWRITTEN = Path(__file__).with_name("handwritten.json")

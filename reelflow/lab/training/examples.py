@@ -1,7 +1,8 @@
 """World clips as training examples: latents plus the conditioning the prompt encoder makes.
 
 Each example goes through the same `PromptEncoderStage.encode` as generation does (text and
-reference tokens), so training sees exactly what sampling will feed the branches.
+reference tokens), so training sees exactly what sampling will feed the branches. Its prompt is
+written in the grammar's train phrasing (prompts.py): training never sees a held-out wording.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 import torch
 
 from reelflow.lab.toyworld.files import attachments
+from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.sample import sample_spec
 from reelflow.lab.toyworld.spec import ClipSpec
 from reelflow.lab.toyworld.world import render_clip
@@ -40,12 +42,16 @@ class ExampleMaker:
         """The clip an example made from `rng` shows (drawn first, so it is cheap to redo)."""
         return sample_spec(rng, split=split, fps=self.fps, duration_s=(2, 4))
 
+    def prompt(self, spec: ClipSpec) -> str:
+        """The prompt an example of `spec` is conditioned on (its wording from the spec's seed)."""
+        return prompt_text(spec, "train")
+
     @torch.inference_mode()
     def make(self, rng: np.random.Generator, split: str = "train") -> Example:
         spec = self.spec(rng, split)
         clip = render_clip(spec)
         plan = parse(
-            clip.prompt,
+            self.prompt(spec),
             duration_s=clip.frames.shape[0] / clip.fps,
             fps=clip.fps,
             width=clip.frames.shape[2],

@@ -6,6 +6,11 @@ Shard i holds examples [i * shard_size, (i + 1) * shard_size), example k made fr
 sequence [seed, k]: shards can be built in any order, by several processes, or again after a
 crash, and always hold the same clips. `meta.json` ties the cache to the codec that encoded it,
 so latents of another codec are never mixed in.
+
+The prompt grammar is not in `meta.json`: a shard built before the grammar holds the same clips
+worded by the world's templates, and every template wording is a train-split wording (grammar.py
+never holds one out), so old and new shards mix into one train-split pool and old caches stay
+readable. Only the wording of a key's prompt depends on which code built its shard.
 """
 
 from __future__ import annotations
