@@ -158,8 +158,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _ltx2(args: argparse.Namespace, request, bar, began: float) -> int:
     """An LTX-2 clip in this process, from the snapshot directory --model-path."""
-    if args.server or args.parallel != 1 or args.cfg_parallel:
-        raise ScriptError("model", "ltx2 runs embedded only so far: no --server or --parallel")
+    if args.server:
+        raise ScriptError("model", "with --server the server's model.family decides: drop --model")
+    if args.parallel != 1 or args.cfg_parallel:
+        raise ScriptError("model", "ltx2 runs in one process here: no --parallel")
     if args.model_path is None:
         raise ScriptError("model", "--model ltx2 needs --model-path DIR (a diffusers snapshot)")
     from reelflow.pipeline.ltx2.generate import LTX2Family

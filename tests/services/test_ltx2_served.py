@@ -100,3 +100,26 @@ def test_what_ltx2_cannot_do_is_invalid_argument_and_the_server_keeps_serving(se
         assert capabilities.references.max_references == 0
         job = client.wait(client.submit(GenerationRequest(PROMPT, **SMALL)).job_id, 120)
         assert job.state == pb.JOB_STATE_SUCCEEDED and job.video.num_frames == 25
+
+
+def test_an_ltx2_job_resumes_mid_loop_after_its_runner_dies(snapshot, tmp_path, caplog):
+    """The saved loop state (latents after a step) is where the second attempt continues,
+    and the video is the one an uninterrupted run makes, to the byte."""
+    from tests.services.test_jobs import wait_for
+
+    jobs = JobSettings(store_dir=str(tmp_path), workers=1, lease_s=1.0, checkpoint_s=0.01)
+    model = ModelConfig(family="ltx2", path=str(snapshot))
+    long = GenerationRequest(PROMPT, **{**SMALL, "steps": 16})
+    first = ServerThread(None, jobs, model=model)
+    with JobClient(first.address) as client:
+        interrupted = client.submit(long)
+        wait_for(lambda: first.store.get_artifact(interrupted.job_id, ".state") is not None)
+    first.stop()  # the runner dies mid-job; its record says RUNNING with a stale heartbeat
+    caplog.set_level("INFO", "reelflow.jobs")
+    with ServerThread(None, jobs, model=model) as second, JobClient(second.address) as client:
+        final = client.wait(interrupted.job_id, timeout_s=120)
+        assert final.state == pb.JOB_STATE_SUCCEEDED and final.attempts == 2
+        assert f"job {interrupted.job_id} resumes after step" in caplog.text
+        resumed = client.fetch(interrupted.job_id)
+        again = client.wait(client.submit(long).job_id, timeout_s=120)
+        assert again.attempts == 1 and client.fetch(again.job_id) == resumed

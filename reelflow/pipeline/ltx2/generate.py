@@ -16,6 +16,7 @@ from typing import Protocol
 
 import torch
 
+from reelflow.pipeline.generation.loop_state import LoopState
 from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.pipeline.generation.schedule import GenerationResult, Progress
 from reelflow.pipeline.ltx2.mp4 import LTX2Decoded
@@ -29,6 +30,7 @@ from reelflow.pipeline.ltx2.request import (
 from reelflow.pipeline.ltx2.stages import LTX2Cond, LTX2Grid, LTX2Guidance, LTX2Stages
 
 Report = Callable[[str, int, int], None]
+_NO_KEYFRAMES = torch.zeros(0)  # LTX-2 has no keyframe stage
 
 
 class LTX2Calls(Protocol):
@@ -75,9 +77,13 @@ async def denoise(
     request: LTX2Request,
     report: Report,
     seconds: dict[str, float],
+    resume: LoopState | None = None,
+    on_step: Callable[[LoopState], Awaitable[None]] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, LTX2Grid]:
     """The final (video, audio) latents and the clip's grid; `seconds` collects each stage's
-    time as the loop sees it."""
+    time as the loop sees it. `resume` continues after its step (the latents in the memory
+    layout a fresh run has, so the steps round as they would have); `on_step` gets the state
+    after each step."""
 
     async def timed(stage: str, call: Awaitable):
         began = time.perf_counter()
@@ -96,12 +102,21 @@ async def denoise(
     )
     xv, xa = stages.noise(grid, request.seed)
     video, audio = stages.scheduler(grid, request.steps), stages.scheduler(grid, request.steps)
-    for step, t in enumerate(video.timesteps):
+    start = 0
+    if resume is not None:
+        xv, xa = torch.empty_like(xv).copy_(resume.xv), torch.empty_like(xa).copy_(resume.xa)
+        start = resume.step
+        video.set_begin_index(start)
+        audio.set_begin_index(start)
+    for step in range(start, request.steps):
         report("denoising", step, request.steps)
+        t = video.timesteps[step]
         call = calls.velocity(xv, xa, step, request.steps, grid, cond, guidance)
         vv, va = await timed("denoising", call)
         xv = video.step(vv, t, xv, return_dict=False)[0]  # the library's Euler step
         xa = audio.step(va, t, xa, return_dict=False)[0]
+        if on_step is not None:
+            await on_step(LoopState(step + 1, _NO_KEYFRAMES, xv, xa))
     report("denoising", request.steps, request.steps)
     return xv, xa, grid
 
@@ -138,7 +153,21 @@ class LTX2Family:
         """ScriptError naming the field for what LTX-2 cannot do."""
         return ltx2_request(request, self.stages)
 
-    async def generate(self, request: LTX2Request, on_progress=None) -> GenerationResult:
+    def latent_shapes(self, request: LTX2Request) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The (video, audio) latent shapes of a request, as a saved loop state has them."""
+        grid = self.stages.grid(
+            request.height, request.width, request.num_frames, request.frame_rate
+        )
+        xv, xa = self.stages.noise(grid, 0)
+        return tuple(xv.shape), tuple(xa.shape)
+
+    async def generate(
+        self,
+        request: LTX2Request,
+        on_progress=None,
+        resume: LoopState | None = None,
+        on_step: Callable[[LoopState], Awaitable[None]] | None = None,
+    ) -> GenerationResult:
         seconds: dict[str, float] = {}
         began = time.perf_counter()
 
@@ -146,7 +175,9 @@ class LTX2Family:
             if on_progress is not None:
                 on_progress(Progress(stage, step, total, time.perf_counter() - began))
 
-        xv, xa, grid = await denoise(self.stages, self.calls, request, report, seconds)
+        xv, xa, grid = await denoise(
+            self.stages, self.calls, request, report, seconds, resume, on_step
+        )
         report("muxing", 0, 1)
         mux_began = time.perf_counter()
         mp4 = await self.calls.decode_mp4(xv, xa, grid)

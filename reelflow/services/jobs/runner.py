@@ -251,16 +251,23 @@ class JobRunner:
             reason = f"reading the edit's source failed ({type(error).__name__})"
             await end(JobState.FAILED, ErrorCode.INTERNAL, reason=reason)
             return
-        if self.family is not None:  # no loop state is saved: a restart begins anew
-            work = self.family.generate(prepared, on_progress)
+        if self.family is not None:
+            shapes = await asyncio.to_thread(self.family.latent_shapes, prepared)
+            work = self.family.generate(
+                prepared,
+                on_progress,
+                resume=await self._saved_state(job, shapes, prepared.steps),
+                on_step=self._checkpointer(job.job_id, prepared.steps),
+            )
         else:
+            shapes = latent_shapes(prepared.plan, self.preset)
             work = generate(
                 prepared.plan,
                 prepared.options,
                 self.stages,
                 self.preset,
                 on_progress,
-                resume=await self._saved_state(job, prepared),
+                resume=await self._saved_state(job, shapes, prepared.options.steps),
                 on_step=self._checkpointer(job.job_id, prepared.options.steps),
                 edit=edit,
                 preview_every=request.options.preview_every,
@@ -342,8 +349,11 @@ class JobRunner:
 
         return store
 
-    async def _saved_state(self, job: JobRecord, prepared) -> LoopState | None:
-        """The loop state an earlier attempt of this job saved, if it fits the request."""
+    async def _saved_state(
+        self, job: JobRecord, shapes: tuple[tuple[int, ...], tuple[int, ...]], steps: int
+    ) -> LoopState | None:
+        """The loop state an earlier attempt of this job saved, if it fits the request's
+        latent (video, audio) shapes and steps."""
         if job.attempts < 2:
             return None
         data = await asyncio.to_thread(self.store.get_artifact, job.job_id, ".state")
@@ -354,8 +364,7 @@ class JobRunner:
         except Exception:
             logger.warning("job %s: unreadable saved loop state; starting anew", job.job_id)
             return None
-        shapes = latent_shapes(prepared.plan, self.preset)
-        if not state.fits(*shapes, prepared.options.steps):
+        if not state.fits(*shapes, steps):
             logger.warning("job %s: saved loop state does not fit; starting anew", job.job_id)
             return None
         logger.info("job %s resumes after step %d", job.job_id, state.step)
