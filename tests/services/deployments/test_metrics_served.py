@@ -14,7 +14,7 @@ import pytest
 from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.services import metrics
 from reelflow.services.api.grpc.client import generate_remote
-from reelflow.services.config import STAGE_NAMES
+from reelflow.services.config import FAMILY_STAGES
 from reelflow.services.hosts.ray import server
 from tests.deploy.prometheus import free_port, prometheus, query, wait_for_value
 
@@ -52,11 +52,12 @@ def test_prometheus_sees_the_jobs_stages_and_steps_served(served, tmp_path):
         assert wait_for_value(url, "sum(reelflow_generated_video_seconds_total)", 2.0) == 2.0
         assert wait_for_value(url, 'sum(reelflow_job_duration_seconds_count{state="succeeded"})', 1)
         # Each replica's metrics reach the node's exporter on their own schedule: wait for each.
-        for stage in set(STAGE_NAMES) - {"Orchestrator"}:
+        served = set(FAMILY_STAGES["reelflow-tiny"]) - {"Orchestrator"}
+        for stage in served:
             promql = f'sum(reelflow_stage_duration_seconds_count{{stage="{stage}"}})'
             assert wait_for_value(url, promql, 1) >= 1
         stages = query(url, "sum by (stage) (reelflow_stage_duration_seconds_count)")
-        assert {r["metric"]["stage"] for r in stages} == set(STAGE_NAMES) - {"Orchestrator"}
+        assert {r["metric"]["stage"] for r in stages} == served
         steps = query(url, "sum by (branch) (reelflow_step_duration_seconds_count)")
         per_branch = {r["metric"]["branch"]: float(r["value"][1]) for r in steps}
         assert per_branch["temporal"] == per_branch["audio"] == 2
