@@ -123,3 +123,21 @@ def test_an_ltx2_job_resumes_mid_loop_after_its_runner_dies(snapshot, tmp_path, 
         resumed = client.fetch(interrupted.job_id)
         again = client.wait(client.submit(long).job_id, timeout_s=120)
         assert again.attempts == 1 and client.fetch(again.job_id) == resumed
+
+
+def test_a_cancelled_ltx2_job_stops_within_a_step(served):
+    import time
+
+    from tests.services.test_jobs import wait_for
+
+    with JobClient(served.address) as client:
+        job = client.submit(GenerationRequest(PROMPT, **{**SMALL, "steps": 100}))
+        running = wait_for(lambda: (j := client.get(job.job_id)).progress.step >= 1 and j)
+        cancelled = client.cancel(job.job_id)
+        assert cancelled.state == pb.JOB_STATE_CANCELLED
+        time.sleep(1.0)
+        final = client.get(job.job_id)
+        assert final.state == pb.JOB_STATE_CANCELLED and final.failure_code == "CANCELLED"
+        assert running.progress.step <= final.progress.step <= cancelled.progress.step + 1 < 100
+        after = client.wait(client.submit(GenerationRequest(PROMPT, **SMALL)).job_id, 120)
+        assert after.state == pb.JOB_STATE_SUCCEEDED  # the runner serves on
