@@ -76,7 +76,7 @@ class LTX2Conditioning(_message.Message):
     def __init__(self, video: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., audio: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class LTX2VelocityRequest(_message.Message):
-    __slots__ = ("xv", "xa", "step", "steps", "grid", "cond", "guidance")
+    __slots__ = ("xv", "xa", "step", "steps", "grid", "cond", "guidance", "mask")
     XV_FIELD_NUMBER: _ClassVar[int]
     XA_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
@@ -84,6 +84,7 @@ class LTX2VelocityRequest(_message.Message):
     GRID_FIELD_NUMBER: _ClassVar[int]
     COND_FIELD_NUMBER: _ClassVar[int]
     GUIDANCE_FIELD_NUMBER: _ClassVar[int]
+    MASK_FIELD_NUMBER: _ClassVar[int]
     xv: _tensor_pb2.Tensor
     xa: _tensor_pb2.Tensor
     step: int
@@ -91,7 +92,8 @@ class LTX2VelocityRequest(_message.Message):
     grid: LTX2Grid
     cond: LTX2Conditioning
     guidance: LTX2Guidance
-    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., step: _Optional[int] = ..., steps: _Optional[int] = ..., grid: _Optional[_Union[LTX2Grid, _Mapping]] = ..., cond: _Optional[_Union[LTX2Conditioning, _Mapping]] = ..., guidance: _Optional[_Union[LTX2Guidance, _Mapping]] = ...) -> None: ...
+    mask: _tensor_pb2.Tensor
+    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., step: _Optional[int] = ..., steps: _Optional[int] = ..., grid: _Optional[_Union[LTX2Grid, _Mapping]] = ..., cond: _Optional[_Union[LTX2Conditioning, _Mapping]] = ..., guidance: _Optional[_Union[LTX2Guidance, _Mapping]] = ..., mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class LTX2VelocityResponse(_message.Message):
     __slots__ = ("video", "audio")
@@ -100,6 +102,12 @@ class LTX2VelocityResponse(_message.Message):
     video: _tensor_pb2.Tensor
     audio: _tensor_pb2.Tensor
     def __init__(self, video: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., audio: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
+
+class LTX2EncodeImageRequest(_message.Message):
+    __slots__ = ("image",)
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    image: _tensor_pb2.Tensor
+    def __init__(self, image: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class LTX2DecodeRequest(_message.Message):
     __slots__ = ("xv", "xa", "grid")

@@ -83,21 +83,57 @@ def test_the_openai_sdk_creates_polls_and_downloads_an_ltx2_video(served, tmp_pa
     assert caught.value.body["param"] == "edit"
 
 
+def png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    from tests.pipeline.ltx2.test_staged_equals_library import first_frame
+
+    buffer = io.BytesIO()
+    Image.fromarray(first_frame()).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_openai_sdk_starts_an_ltx2_video_from_an_input_reference(served):
+    client = openai.OpenAI(base_url=f"{served.http_url}/v1", api_key="unused", max_retries=0)
+    body = {"seed": 5, "num_inference_steps": 2, "fps": 24}
+    common = {"prompt": PROMPT, "model": "ltx-2", "seconds": "1", "size": "32x32"}
+    started = client.videos.create_and_poll(
+        **common, input_reference=("frame.png", png(), "image/png"), extra_body=body
+    )
+    plain = client.videos.create_and_poll(**common, extra_body=body)
+    assert started.status == plain.status == "completed"
+    with_image = client.videos.download_content(started.id).content
+    assert with_image != client.videos.download_content(plain.id).content
+
+
 def test_what_ltx2_cannot_do_is_invalid_argument_and_the_server_keeps_serving(served):
     edit = request_to_proto(GenerationRequest(PROMPT, **SMALL))
     edit.edit.kind, edit.edit.source_job_id = pb.EDIT_KIND_REMIX, "ab" * 16
     preview = request_to_proto(GenerationRequest(PROMPT, **SMALL))
     preview.preview_every = 1
     size = request_to_proto(GenerationRequest(PROMPT, **{**SMALL, "width": 33}))
+    video = request_to_proto(GenerationRequest(PROMPT, **SMALL, references={"video1": b"x"}))
+    two = {"image1": png(), "image2": png()}
+    images = request_to_proto(GenerationRequest(PROMPT, **SMALL, references=two))
+    refused = (
+        (edit, "edit"),
+        (preview, "preview_every"),
+        (size, "size"),
+        (video, "references[video1]"),
+        (images, "references[image2]"),
+    )
     with JobClient(served.address) as client:
-        for message, field in ((edit, "edit"), (preview, "preview_every"), (size, "size")):
+        for message, field in refused:
             with pytest.raises(grpc.RpcError) as caught:
                 client.submit(message)
             assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert caught.value.details().startswith(field)
         capabilities = client.capabilities()
         assert capabilities.preset == "ltx-2" and capabilities.default_width == 768
-        assert capabilities.references.max_references == 0
+        assert capabilities.references.max_references == 1
+        assert list(capabilities.references.roles) == ["first_frame"]
         job = client.wait(client.submit(GenerationRequest(PROMPT, **SMALL)).job_id, 120)
         assert job.state == pb.JOB_STATE_SUCCEEDED and job.video.num_frames == 25
 

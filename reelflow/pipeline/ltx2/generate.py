@@ -15,10 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import torch
+from PIL import Image
 
 from reelflow.pipeline.generation.loop_state import LoopState
 from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.pipeline.generation.schedule import GenerationResult, Progress
+from reelflow.pipeline.ltx2.first_frame import condition_image, noise_from_image, step_held
 from reelflow.pipeline.ltx2.mp4 import LTX2Decoded
 from reelflow.pipeline.ltx2.request import (
     DEFAULT_FPS,
@@ -49,7 +51,10 @@ class LTX2Calls(Protocol):
         grid: LTX2Grid,
         cond: LTX2Cond,
         guidance: LTX2Guidance,
+        mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    async def encode_image(self, image: torch.Tensor) -> torch.Tensor: ...
 
     async def decode_mp4(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> bytes: ...
 
@@ -66,6 +71,9 @@ class LocalCalls:
 
     async def velocity(self, *args) -> tuple[torch.Tensor, torch.Tensor]:
         return await asyncio.to_thread(self.stages.velocity, *args)
+
+    async def encode_image(self, image: torch.Tensor) -> torch.Tensor:
+        return await asyncio.to_thread(self.stages.encode_image, image)
 
     async def decode_mp4(self, *args) -> bytes:
         return await asyncio.to_thread(self.stages.decode_mp4, *args)
@@ -100,7 +108,13 @@ async def denoise(
             request.prompt, request.negative_prompt, guidance.guided, request.max_sequence_length
         ),
     )
-    xv, xa = stages.noise(grid, request.seed)
+    mask = None  # the video tokens held at a first frame's latent
+    if request.first_frame is None:
+        xv, xa = stages.noise(grid, request.seed)
+    else:
+        image = condition_image(stages, Image.fromarray(request.first_frame), grid)
+        held = await timed("image_encoding", calls.encode_image(image))
+        xv, mask, xa = noise_from_image(stages, grid, request.seed, held)
     video, audio = stages.scheduler(grid, request.steps), stages.scheduler(grid, request.steps)
     start = 0
     if resume is not None:
@@ -111,9 +125,12 @@ async def denoise(
     for step in range(start, request.steps):
         report("denoising", step, request.steps)
         t = video.timesteps[step]
-        call = calls.velocity(xv, xa, step, request.steps, grid, cond, guidance)
+        call = calls.velocity(xv, xa, step, request.steps, grid, cond, guidance, mask)
         vv, va = await timed("denoising", call)
-        xv = video.step(vv, t, xv, return_dict=False)[0]  # the library's Euler step
+        if mask is None:
+            xv = video.step(vv, t, xv, return_dict=False)[0]  # the library's Euler step
+        else:
+            xv = step_held(stages, video, vv, t, xv, grid)
         xa = audio.step(va, t, xa, return_dict=False)[0]
         if on_step is not None:
             await on_step(LoopState(step + 1, _NO_KEYFRAMES, xv, xa))

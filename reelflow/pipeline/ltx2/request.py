@@ -1,14 +1,16 @@
 """A generation request (the same GenerationRequest every path speaks) checked for an LTX-2
 snapshot and turned into an LTX2Request; ScriptError naming the field, as for the tiny model.
 
-LTX-2 reads its prompt as plain text (the shot markers and @references of the prompt script
-are the tiny model's); sizes are multiples of the VAE's spatial stride, and the frame count is
-rounded up to the VAE's causal grid (8k + 1 frames)."""
+LTX-2 reads its prompt as plain text (the shot markers of the prompt script are the tiny
+model's) and takes one reference: an image it starts from. Sizes are multiples of the VAE's
+spatial stride, and the frame count is rounded up to the VAE's causal grid (8k + 1 frames)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from reelflow.pipeline.generation.request import (
     GenerationRequest,
@@ -21,6 +23,7 @@ from reelflow.pipeline.ltx2.stages import LTX2Guidance, LTX2Stages
 from reelflow.pipeline.script.checks import check_text
 from reelflow.pipeline.script.limits import DEFAULT_LIMITS
 from reelflow.pipeline.script.plan import ScriptError
+from reelflow.pipeline.script.references import decode_reference, kind_of
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class LTX2Request:
     negative_prompt: str = ""
     guidance: LTX2Guidance = field(default_factory=LTX2Guidance)
     max_sequence_length: int = 1024
+    # (H, W, 3) uint8: the clip starts from this image (LTX2ImageToVideoPipeline), or None
+    first_frame: np.ndarray | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -52,9 +57,7 @@ def ltx2_request(request: GenerationRequest, stages: LTX2Stages) -> LTX2Request:
     pipe = stages.pipe
     check_text("prompt", request.prompt, DEFAULT_LIMITS, required=True)
     negative_prompt = check_negative_prompt(request.negative_prompt, DEFAULT_LIMITS)
-    if request.references:
-        name = next(iter(request.references))
-        raise ScriptError(f"references[{name}]", "the LTX-2 model takes no references yet")
+    first_frame = _first_frame(request, stages.sample_rate)
     stride = pipe.vae_spatial_compression_ratio
     width = request.width or DEFAULT_WIDTH
     height = request.height or DEFAULT_HEIGHT
@@ -85,4 +88,26 @@ def ltx2_request(request: GenerationRequest, stages: LTX2Stages) -> LTX2Request:
         negative_prompt=negative_prompt,
         guidance=guidance,
         max_sequence_length=min(DEFAULT_TEXT_TOKENS, pipe.tokenizer.model_max_length),
+        first_frame=first_frame,
     )
+
+
+def _first_frame(request: GenerationRequest, sample_rate: int) -> np.ndarray | None:
+    """The one reference LTX-2 takes: an image the clip starts from (the OpenAI API's
+    input_reference, or an @image with the role first_frame)."""
+    if not request.references:
+        return None
+    names = sorted(request.references)
+    if len(names) > 1:
+        raise ScriptError(f"references[{names[1]}]", "the LTX-2 model takes one image only")
+    name = names[0]
+    role = request.roles.get(name, "first_frame")
+    if kind_of(name) != "image" or role != "first_frame":
+        what = f"{kind_of(name)} with the role {role}"
+        raise ScriptError(
+            f"references[{name}]", f"the LTX-2 model takes a first-frame image only, not a {what}"
+        )
+    reference = decode_reference(
+        name, request.references[name], role=role, sample_rate=sample_rate, limits=DEFAULT_LIMITS
+    )
+    return reference.data

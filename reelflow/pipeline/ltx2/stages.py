@@ -183,6 +183,20 @@ class LTX2Stages:
             self._schedules[key] = _set_timesteps(self.pipe.scheduler, video_tokens, steps)
         return self._schedules[key]
 
+    # -- a first frame's latent (a Muxer call; first_frame.py does the rest) -----------
+
+    @torch.inference_mode()
+    def encode_image(self, image: torch.Tensor) -> torch.Tensor:
+        """The video VAE's latent of a conditioning image (its mode), normalized:
+        (1, C, 1, h, w) float32."""
+        from diffusers.pipelines.ltx2.pipeline_ltx2_image2video import retrieve_latents
+
+        pipe = self.pipe
+        frame = image.to(self.device)[0].unsqueeze(0).unsqueeze(2)
+        latents = retrieve_latents(pipe.vae.encode(frame), None, "argmax").to(torch.float32)
+        latents = pipe._normalize_latents(latents, pipe.vae.latents_mean, pipe.vae.latents_std)
+        return latents.cpu()
+
     # -- the stages --------------------------------------------------------------------------
 
     @torch.inference_mode()
@@ -214,19 +228,22 @@ class LTX2Stages:
         grid: LTX2Grid,
         cond: LTX2Cond,
         guidance: LTX2Guidance,
+        mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The guided velocities (video, audio) of denoising step `step`: the transformer over
         the [negative, prompt] batch, then (when on) a pass with the STG blocks skipped and one
         with the streams isolated, over the prompt alone; the guidance is combined on x0 as
-        the library does."""
+        the library does. `mask` (1, S): the video tokens held as given (1: a conditioning
+        frame, at timestep 0), as LTX2ImageToVideoPipeline passes them."""
         from diffusers.pipelines.ltx2.pipeline_ltx2 import rescale_noise_cfg
 
         pipe = self.pipe
         schedule = self._timesteps(grid.video_tokens, steps)
         t = schedule.timesteps[step].to(self.device)
         xv, xa, cond = xv.to(self.device), xa.to(self.device), _on(cond, self.device)
+        mask = None if mask is None else mask.to(self.device)
         rows = cond.video.shape[0]
-        v_video, v_audio = self._forward(xv, xa, t, grid, cond, guidance, rows)
+        v_video, v_audio = self._forward(xv, xa, t, grid, cond, guidance, rows, mask)
         x0 = []  # per stream: the prompt's x0, and x0 with the guidance added so far
         for x, v, scale in ((xv, v_video, guidance.video), (xa, v_audio, guidance.audio)):
             if rows == 2:
@@ -244,7 +261,7 @@ class LTX2Stages:
         if guidance.isolating:
             passes.append(((guidance.modality, guidance.audio_modality), 1.0, {"isolate": True}))
         for scales, offset, kind in passes:  # added in the library's order: the sums round alike
-            outputs = self._forward(xv, xa, t, grid, alone, guidance, 1, **kind)
+            outputs = self._forward(xv, xa, t, grid, alone, guidance, 1, mask, **kind)
             for stream, (x, v, scale) in enumerate(zip((xv, xa), outputs, scales, strict=True)):
                 other = pipe.convert_velocity_to_x0(x, v, step, schedule)
                 x0[stream][1] = x0[stream][1] + (scale - offset) * (x0[stream][0] - other)
@@ -257,10 +274,14 @@ class LTX2Stages:
             out.append(pipe.convert_x0_to_velocity(x, guided, step, schedule))
         return out[0].cpu(), out[1].cpu()
 
-    def _forward(self, xv, xa, t, grid, cond, guidance, rows, *, stg=False, isolate=False):
+    def _forward(self, xv, xa, t, grid, cond, guidance, rows, mask, *, stg=False, isolate=False):
         """One transformer pass over `rows` copies of the latents (float32 velocities)."""
         pipe = self.pipe
         timestep = t.expand(rows)
+        timesteps = {"timestep": timestep}
+        if mask is not None:  # per video token: 0 where a conditioning frame is held
+            video_timestep = timestep.unsqueeze(-1) * (1 - _rows(mask, rows))
+            timesteps = {"timestep": video_timestep, "audio_timestep": timestep}
         coords = pipe.transformer.rope.prepare_video_coords(
             rows,
             grid.latent_frames,
@@ -277,7 +298,7 @@ class LTX2Stages:
             audio_hidden_states=_rows(xa, rows).to(cond.video.dtype),
             encoder_hidden_states=cond.video,
             audio_encoder_hidden_states=cond.audio,
-            timestep=timestep,
+            **timesteps,
             sigma=timestep,
             encoder_attention_mask=cond.mask,
             audio_encoder_attention_mask=cond.mask,

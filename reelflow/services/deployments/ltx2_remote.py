@@ -53,6 +53,7 @@ class RemoteLTX2Calls:
         grid: LTX2Grid,
         cond: LTX2Cond,
         guidance: LTX2Guidance,
+        mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         request = pb.LTX2VelocityRequest(
             xv=tensor_to_proto(xv),
@@ -63,11 +64,18 @@ class RemoteLTX2Calls:
             cond=self._cond(cond),
             guidance=ltx2_wire.guidance_to_proto(guidance),
         )
+        if mask is not None:
+            request.mask.CopyFrom(tensor_to_proto(mask))
         began = time.perf_counter()
         data = await self.joint.velocity.remote(request.SerializeToString())
         metrics.observe_step_seconds("joint", time.perf_counter() - began)
         reply = pb.LTX2VelocityResponse.FromString(data)
         return tensor_from_proto(reply.video), tensor_from_proto(reply.audio)
+
+    async def encode_image(self, image: torch.Tensor) -> torch.Tensor:
+        request = pb.LTX2EncodeImageRequest(image=tensor_to_proto(image))
+        data = await self.muxer.encode_image.remote(request.SerializeToString())
+        return tensor_from_proto(stages_pb2.TensorResponse.FromString(data).tensor)
 
     async def decode_mp4(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> bytes:
         request = pb.LTX2DecodeRequest(

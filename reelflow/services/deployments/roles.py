@@ -155,8 +155,15 @@ def _ltx2_velocity(
         ltx2_wire.grid_from_proto(m.grid),
         ltx2_wire.cond_from_proto(m.cond),
         ltx2_wire.guidance_from_proto(m.guidance),
+        tensor_from_proto(m.mask) if m.HasField("mask") else None,
     )
     return ltx2_pb2.LTX2VelocityResponse(video=tensor_to_proto(video), audio=tensor_to_proto(audio))
+
+
+def _ltx2_encode_image(
+    stage: LTX2Stages, m: ltx2_pb2.LTX2EncodeImageRequest
+) -> stages_pb2.TensorResponse:
+    return _tensor(stage.encode_image(tensor_from_proto(m.image)))
 
 
 def _ltx2_decode_mp4(stage: LTX2Stages, m: ltx2_pb2.LTX2DecodeRequest) -> stages_pb2.MuxResponse:
@@ -186,7 +193,10 @@ LTX2_ROLES = (
     Role(
         "Muxer",
         LTX2Stages,
-        (Method("decode_mp4", ltx2_pb2.LTX2DecodeRequest, _ltx2_decode_mp4),),
+        (
+            Method("decode_mp4", ltx2_pb2.LTX2DecodeRequest, _ltx2_decode_mp4),
+            Method("encode_image", ltx2_pb2.LTX2EncodeImageRequest, _ltx2_encode_image),
+        ),
         load=_ltx2("vae", "audio_vae", "vocoder"),
     ),
 )

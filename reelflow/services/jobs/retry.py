@@ -20,6 +20,7 @@ _METHODS = (
     "decode_and_mux",
     "velocity",  # the LTX-2 family's calls (ltx2/generate.LTX2Calls)
     "decode_mp4",
+    "encode_image",
 )
 
 

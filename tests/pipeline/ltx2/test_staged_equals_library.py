@@ -9,8 +9,10 @@ import io
 from dataclasses import replace
 
 import av
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from reelflow.pipeline.ltx2.generate import generate_ltx2
 from reelflow.pipeline.ltx2.mp4 import to_mp4
@@ -104,3 +106,64 @@ def test_a_staged_clip_muxes_to_h264_and_aac(snapshot):
         assert container.streams.video[0].codec_context.name == "h264"
         assert container.streams.audio[0].codec_context.name == "aac"
         assert sum(1 for _ in container.decode(video=0)) == 9
+
+
+def first_frame() -> np.ndarray:
+    """A 40 x 48 image (resized to the clip's size by the library's processor)."""
+    y, x = np.mgrid[0:40, 0:48]
+    return np.stack([x * 5, y * 6, (x + y) * 3], axis=-1).astype(np.uint8)
+
+
+def library_from_image(pipe, request: LTX2Request):
+    """LTX2ImageToVideoPipeline over the same components, called directly."""
+    from diffusers import LTX2ImageToVideoPipeline
+
+    g = request.guidance
+    out = LTX2ImageToVideoPipeline(**pipe.components)(
+        image=Image.fromarray(request.first_frame),
+        prompt=request.prompt,
+        negative_prompt=request.negative_prompt,
+        height=request.height,
+        width=request.width,
+        num_frames=request.num_frames,
+        frame_rate=request.frame_rate,
+        num_inference_steps=request.steps,
+        guidance_scale=g.video,
+        audio_guidance_scale=g.audio,
+        stg_scale=g.stg,
+        audio_stg_scale=g.audio_stg,
+        spatio_temporal_guidance_blocks=list(g.stg_blocks),
+        modality_scale=g.modality,
+        audio_modality_scale=g.audio_modality,
+        guidance_rescale=g.video_rescale,
+        audio_guidance_rescale=g.audio_rescale,
+        use_cross_timestep=g.cross_timestep,
+        generator=torch.Generator().manual_seed(request.seed),
+        max_sequence_length=request.max_sequence_length,
+        output_type="pt",
+    )
+    return out.frames[0], out.audio[0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_a_first_frame_run_equals_the_image_to_video_pipeline(snapshot, dtype):
+    """The first latent frame held at the image's, to the bit (the library's defaults)."""
+    pipe = open_snapshot(snapshot, dtype)
+    request = LTX2Request(
+        PROMPT,
+        seed=5,
+        steps=3,
+        height=32,
+        width=32,
+        num_frames=9,
+        guidance=DEFAULTS,
+        max_sequence_length=16,
+        first_frame=first_frame(),
+    )
+    frames, audio = library_from_image(pipe, request)
+    staged = asyncio.run(generate_ltx2(LTX2Stages(pipe), request))
+    assert staged.frames.shape == frames.shape == (9, 3, 32, 32)
+    assert torch.equal(staged.frames, frames.float())
+    assert torch.equal(staged.audio, audio.float())
+    plain = asyncio.run(generate_ltx2(LTX2Stages(pipe), replace(request, first_frame=None)))
+    assert (plain.frames - frames.float()).abs().max() > 1e-3  # the image changed the clip

@@ -19,9 +19,9 @@ from reelflow.pipeline.ltx2.snapshot import open_snapshot
 from reelflow.pipeline.ltx2.stages import LTX2Stages
 from reelflow.services.api.grpc.client import generate_remote
 from reelflow.services.hosts.ray import server
-from tests.pipeline.ltx2.test_staged_equals_library import library
+from tests.pipeline.ltx2.test_staged_equals_library import library, library_from_image
 from tests.pipeline.ltx2.tiny_snapshot import save_tiny_snapshot
-from tests.services.test_ltx2_served import assert_h264_aac
+from tests.services.test_ltx2_served import assert_h264_aac, png
 
 pytestmark = pytest.mark.serve
 PROMPT = "a red ball bounces left at night"
@@ -79,6 +79,22 @@ def test_the_served_job_equals_the_library_pipeline_and_the_embedded_cli(
     assert code == 0 and embedded.read_bytes() == reply.result.mp4
     other = generate_remote(address, GenerationRequest(PROMPT, **{**SMALL, "seed": 10}))
     assert other.result.mp4 != reply.result.mp4  # the comparison can fail
+
+
+def test_a_first_frame_job_equals_the_image_to_video_pipeline(served, snapshot):
+    """gRPC with an image reference (role first_frame) on the Ray stages: the MP4 that
+    LTX2ImageToVideoPipeline's output muxes to, to the byte."""
+    address = f"127.0.0.1:{served.grpc_port}"
+    given = GenerationRequest(
+        PROMPT, **SMALL, references={"image1": png()}, roles={"image1": "first_frame"}
+    )
+    reply = generate_remote(address, given, timeout_s=300)
+    assert "image_encoding" in reply.result.stage_seconds
+    pipe = open_snapshot(snapshot)
+    request = ltx2_request(given, LTX2Stages(pipe))
+    frames, audio = library_from_image(pipe, request)
+    decoded = LTX2Decoded(frames.float(), audio.float(), LTX2Stages(pipe).sample_rate)
+    assert to_mp4(decoded, request.frame_rate) == reply.result.mp4
 
 
 def test_the_openai_sdk_creates_polls_and_downloads_from_the_ray_app(served, tmp_path):

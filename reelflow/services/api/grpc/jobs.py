@@ -111,7 +111,14 @@ def capabilities(
     message = _preset_capabilities(preset, jobs, max_active_per_key, trained)
     if family is not None:
         message.MergeFrom(_ltx2_capabilities(family))
-        message.references.CopyFrom(generation_pb2.ReferenceLimits())
+        message.references.CopyFrom(  # one image, the clip's first frame
+            generation_pb2.ReferenceLimits(
+                max_references=1,
+                max_images=1,
+                max_file_bytes=message.references.max_file_bytes,
+                roles=["first_frame"],
+            )
+        )
         message.max_extended_duration_s = message.max_preview_every = 0
         message.draft_steps = 0
     return message
@@ -135,8 +142,9 @@ def _ltx2_capabilities(family: LTX2Family) -> generation_pb2.Capabilities:
         max_steps=ltx2.MAX_STEPS,
         default_guidance=LTX2Guidance().video,
         notes=[
-            f"{family.name}: the prompt is plain text (no shot markers or references yet); "
-            "no edits or previews yet; frames round up to 8k + 1",
+            f"{family.name}: the prompt is plain text (no shot markers); one reference, an "
+            "image the clip starts from (input_reference); no edits or previews yet; frames "
+            "round up to 8k + 1",
         ],
     )
 
