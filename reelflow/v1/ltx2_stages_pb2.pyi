@@ -109,6 +109,14 @@ class LTX2EncodeImageRequest(_message.Message):
     image: _tensor_pb2.Tensor
     def __init__(self, image: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
+class LTX2PreviewRequest(_message.Message):
+    __slots__ = ("x0", "grid")
+    X0_FIELD_NUMBER: _ClassVar[int]
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    x0: _tensor_pb2.Tensor
+    grid: LTX2Grid
+    def __init__(self, x0: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., grid: _Optional[_Union[LTX2Grid, _Mapping]] = ...) -> None: ...
+
 class LTX2DecodeRequest(_message.Message):
     __slots__ = ("xv", "xa", "grid")
     XV_FIELD_NUMBER: _ClassVar[int]

@@ -111,15 +111,12 @@ def test_the_openai_sdk_starts_an_ltx2_video_from_an_input_reference(served):
 def test_what_ltx2_cannot_do_is_invalid_argument_and_the_server_keeps_serving(served):
     edit = request_to_proto(GenerationRequest(PROMPT, **SMALL))
     edit.edit.kind, edit.edit.source_job_id = pb.EDIT_KIND_REMIX, "ab" * 16
-    preview = request_to_proto(GenerationRequest(PROMPT, **SMALL))
-    preview.preview_every = 1
     size = request_to_proto(GenerationRequest(PROMPT, **{**SMALL, "width": 33}))
     video = request_to_proto(GenerationRequest(PROMPT, **SMALL, references={"video1": b"x"}))
     two = {"image1": png(), "image2": png()}
     images = request_to_proto(GenerationRequest(PROMPT, **SMALL, references=two))
     refused = (
         (edit, "edit"),
-        (preview, "preview_every"),
         (size, "size"),
         (video, "references[video1]"),
         (images, "references[image2]"),
@@ -177,3 +174,20 @@ def test_a_cancelled_ltx2_job_stops_within_a_step(served):
         assert running.progress.step <= final.progress.step <= cancelled.progress.step + 1 < 100
         after = client.wait(client.submit(GenerationRequest(PROMPT, **SMALL)).job_id, 120)
         assert after.state == pb.JOB_STATE_SUCCEEDED  # the runner serves on
+
+
+def test_an_ltx2_job_streams_previews_that_change_nothing(served):
+    with JobClient(served.address) as client:
+        watched = request_to_proto(GenerationRequest(PROMPT, **{**SMALL, "steps": 6}))
+        watched.preview_every = 2
+        job = client.submit(watched)
+        previews = {
+            j.preview.step: j.preview for j in client.watch(job.job_id, 120) if j.preview.jpeg
+        }
+        assert client.get(job.job_id).state == pb.JOB_STATE_SUCCEEDED
+        assert previews and set(previews) <= {2, 4, 6}
+        assert all(p.jpeg.startswith(b"\xff\xd8") and p.frames == 8 for p in previews.values())
+        plain = client.wait(
+            client.submit(GenerationRequest(PROMPT, **{**SMALL, "steps": 6})).job_id
+        )
+        assert client.fetch(plain.job_id) == client.fetch(job.job_id)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import torch
 from PIL import Image
 
 from reelflow.pipeline.generation.loop_state import LoopState
+from reelflow.pipeline.generation.preview import PREVIEW_FRAMES, Preview
 from reelflow.pipeline.generation.request import GenerationRequest
 from reelflow.pipeline.generation.schedule import GenerationResult, Progress
 from reelflow.pipeline.ltx2.first_frame import condition_image, noise_from_image, step_held
@@ -32,6 +34,14 @@ from reelflow.pipeline.ltx2.request import (
 from reelflow.pipeline.ltx2.stages import LTX2Cond, LTX2Grid, LTX2Guidance, LTX2Stages
 
 Report = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    every: int  # steps between two previews
+    on_preview: Callable[[Preview], Awaitable[None]]
+
+
 _NO_KEYFRAMES = torch.zeros(0)  # LTX-2 has no keyframe stage
 
 
@@ -56,6 +66,8 @@ class LTX2Calls(Protocol):
 
     async def encode_image(self, image: torch.Tensor) -> torch.Tensor: ...
 
+    async def preview(self, x0: torch.Tensor, grid: LTX2Grid) -> bytes: ...
+
     async def decode_mp4(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> bytes: ...
 
 
@@ -75,6 +87,9 @@ class LocalCalls:
     async def encode_image(self, image: torch.Tensor) -> torch.Tensor:
         return await asyncio.to_thread(self.stages.encode_image, image)
 
+    async def preview(self, x0: torch.Tensor, grid: LTX2Grid) -> bytes:
+        return await asyncio.to_thread(self.stages.preview, x0, grid)
+
     async def decode_mp4(self, *args) -> bytes:
         return await asyncio.to_thread(self.stages.decode_mp4, *args)
 
@@ -87,11 +102,12 @@ async def denoise(
     seconds: dict[str, float],
     resume: LoopState | None = None,
     on_step: Callable[[LoopState], Awaitable[None]] | None = None,
+    previews: PreviewRequest | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, LTX2Grid]:
     """The final (video, audio) latents and the clip's grid; `seconds` collects each stage's
     time as the loop sees it. `resume` continues after its step (the latents in the memory
     layout a fresh run has, so the steps round as they would have); `on_step` gets the state
-    after each step."""
+    after each step; `previews` a sprite of the x0 estimate every so many steps."""
 
     async def timed(stage: str, call: Awaitable):
         began = time.perf_counter()
@@ -127,6 +143,13 @@ async def denoise(
         t = video.timesteps[step]
         call = calls.velocity(xv, xa, step, request.steps, grid, cond, guidance, mask)
         vv, va = await timed("denoising", call)
+        if previews is not None and (step + 1) % previews.every == 0:
+            x0 = stages.pipe.convert_velocity_to_x0(xv, vv, step, video)
+            if mask is not None:  # the held frame is its image's, not an estimate
+                x0 = torch.where(mask.unsqueeze(-1) > 0, xv, x0)
+            jpeg = await timed("preview", calls.preview(x0, grid))
+            shown = min(PREVIEW_FRAMES, request.num_frames)
+            await previews.on_preview(Preview(step + 1, request.steps, jpeg, shown))
         if mask is None:
             xv = video.step(vv, t, xv, return_dict=False)[0]  # the library's Euler step
         else:
@@ -184,6 +207,7 @@ class LTX2Family:
         on_progress=None,
         resume: LoopState | None = None,
         on_step: Callable[[LoopState], Awaitable[None]] | None = None,
+        previews: PreviewRequest | None = None,
     ) -> GenerationResult:
         seconds: dict[str, float] = {}
         began = time.perf_counter()
@@ -193,7 +217,7 @@ class LTX2Family:
                 on_progress(Progress(stage, step, total, time.perf_counter() - began))
 
         xv, xa, grid = await denoise(
-            self.stages, self.calls, request, report, seconds, resume, on_step
+            self.stages, self.calls, request, report, seconds, resume, on_step, previews
         )
         report("muxing", 0, 1)
         mux_began = time.perf_counter()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from reelflow.pipeline.generation.preview import preview_frames, sprite_jpeg
 from reelflow.pipeline.ltx2.mp4 import LTX2Decoded, to_mp4
 
 PADDING_SIDE = "left"  # Gemma's, as LTX2Pipeline pads
@@ -321,31 +322,41 @@ class LTX2Stages:
     def decode(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> LTX2Decoded:
         """Video VAE, audio VAE and vocoder: packed latents -> frames and waveform."""
         pipe = self.pipe
+        frames = self._frames(xv, grid)
+        audio = pipe._denormalize_audio_latents(
+            xa.to(self.device), pipe.audio_vae.latents_mean, pipe.audio_vae.latents_std
+        )
+        latent_mel_bins = grid.mel_bins // pipe.audio_vae_mel_compression_ratio
+        audio = pipe._unpack_audio_latents(audio, grid.audio_frames, num_mel_bins=latent_mel_bins)
+        mel = pipe.audio_vae.decode(audio.to(pipe.audio_vae.dtype), return_dict=False)[0]
+        waveform = pipe.vocoder(mel)[0].float()
+        return LTX2Decoded(frames.float().cpu(), waveform.cpu(), self.sample_rate)
+
+    @torch.inference_mode()
+    def preview(self, x0: torch.Tensor, grid: LTX2Grid) -> bytes:
+        """The loop's x0 estimate (packed), decoded: a few frames as a small JPEG sprite."""
+        frames = preview_frames(self._frames(x0, grid).float().cpu())
+        return sprite_jpeg(frames * 2 - 1)
+
+    def _frames(self, xv: torch.Tensor, grid: LTX2Grid) -> torch.Tensor:
+        """The video VAE's frames (T, 3, H, W) in [0, 1] of packed latents."""
+        pipe = self.pipe
         if pipe.vae.config.timestep_conditioning:
             raise NotImplementedError("a VAE with timestep conditioning is not staged yet")
-        xv, xa = xv.to(self.device), xa.to(self.device)
         latents = pipe._unpack_latents(
-            xv,
+            xv.to(self.device),
             grid.latent_frames,
             grid.latent_height,
             grid.latent_width,
             pipe.transformer_spatial_patch_size,
             pipe.transformer_temporal_patch_size,
         )
-        audio = pipe._denormalize_audio_latents(
-            xa, pipe.audio_vae.latents_mean, pipe.audio_vae.latents_std
-        )
-        latent_mel_bins = grid.mel_bins // pipe.audio_vae_mel_compression_ratio
-        audio = pipe._unpack_audio_latents(audio, grid.audio_frames, num_mel_bins=latent_mel_bins)
         latents = latents.to(self.dtype)
         latents = pipe._denormalize_latents(
             latents, pipe.vae.latents_mean, pipe.vae.latents_std, pipe.vae.config.scaling_factor
         )
         video = pipe.vae.decode(latents.to(pipe.vae.dtype), None, return_dict=False)[0]
-        frames = pipe.video_processor.postprocess_video(video, output_type="pt")[0]
-        mel = pipe.audio_vae.decode(audio.to(pipe.audio_vae.dtype), return_dict=False)[0]
-        waveform = pipe.vocoder(mel)[0].float()
-        return LTX2Decoded(frames.float().cpu(), waveform.cpu(), self.sample_rate)
+        return pipe.video_processor.postprocess_video(video, output_type="pt")[0]
 
     def decode_mp4(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> bytes:
         """The Muxer's call: decode, then the MP4 (frames never leave the replica)."""

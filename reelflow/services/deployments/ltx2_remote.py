@@ -77,6 +77,11 @@ class RemoteLTX2Calls:
         data = await self.muxer.encode_image.remote(request.SerializeToString())
         return tensor_from_proto(stages_pb2.TensorResponse.FromString(data).tensor)
 
+    async def preview(self, x0: torch.Tensor, grid: LTX2Grid) -> bytes:
+        request = pb.LTX2PreviewRequest(x0=tensor_to_proto(x0), grid=ltx2_wire.grid_to_proto(grid))
+        data = await self.muxer.preview.remote(request.SerializeToString())
+        return stages_pb2.PreviewResponse.FromString(data).jpeg
+
     async def decode_mp4(self, xv: torch.Tensor, xa: torch.Tensor, grid: LTX2Grid) -> bytes:
         request = pb.LTX2DecodeRequest(
             xv=tensor_to_proto(xv), xa=tensor_to_proto(xa), grid=ltx2_wire.grid_to_proto(grid)

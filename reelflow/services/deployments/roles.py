@@ -166,6 +166,11 @@ def _ltx2_encode_image(
     return _tensor(stage.encode_image(tensor_from_proto(m.image)))
 
 
+def _ltx2_preview(stage: LTX2Stages, m: ltx2_pb2.LTX2PreviewRequest) -> stages_pb2.PreviewResponse:
+    x0, grid = tensor_from_proto(m.x0), ltx2_wire.grid_from_proto(m.grid)
+    return stages_pb2.PreviewResponse(jpeg=stage.preview(x0, grid))
+
+
 def _ltx2_decode_mp4(stage: LTX2Stages, m: ltx2_pb2.LTX2DecodeRequest) -> stages_pb2.MuxResponse:
     xv, xa, grid = (
         tensor_from_proto(m.xv),
@@ -196,6 +201,7 @@ LTX2_ROLES = (
         (
             Method("decode_mp4", ltx2_pb2.LTX2DecodeRequest, _ltx2_decode_mp4),
             Method("encode_image", ltx2_pb2.LTX2EncodeImageRequest, _ltx2_encode_image),
+            Method("preview", ltx2_pb2.LTX2PreviewRequest, _ltx2_preview),
         ),
         load=_ltx2("vae", "audio_vae", "vocoder"),
     ),

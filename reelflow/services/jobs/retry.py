@@ -21,6 +21,7 @@ _METHODS = (
     "velocity",  # the LTX-2 family's calls (ltx2/generate.LTX2Calls)
     "decode_mp4",
     "encode_image",
+    "preview",
 )
 
 

@@ -19,7 +19,7 @@ from reelflow.pipeline.generation.loop_state import LoopState
 from reelflow.pipeline.generation.preview import Preview
 from reelflow.pipeline.generation.request import PreparedRequest, prepare
 from reelflow.pipeline.generation.schedule import Progress, generate, latent_shapes
-from reelflow.pipeline.ltx2.generate import LTX2Family
+from reelflow.pipeline.ltx2.generate import LTX2Family, PreviewRequest
 from reelflow.pipeline.ltx2.request import LTX2Request
 from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.script.plan import ScriptError
@@ -258,6 +258,7 @@ class JobRunner:
                 on_progress,
                 resume=await self._saved_state(job, shapes, prepared.steps),
                 on_step=self._checkpointer(job.job_id, prepared.steps),
+                previews=self._ltx2_previews(job.job_id, request.options.preview_every),
             )
         else:
             shapes = latent_shapes(prepared.plan, self.preset)
@@ -340,6 +341,9 @@ class JobRunner:
                 self.settings.max_extended_s,
             )
         return prepared, latent_edit(prepared, source, preset)
+
+    def _ltx2_previews(self, job_id: str, every: int) -> PreviewRequest | None:
+        return PreviewRequest(every, self._previewer(job_id)) if every > 0 else None
 
     def _previewer(self, job_id: str) -> Callable[[Preview], Awaitable[None]]:
         async def store(preview: Preview) -> None:

@@ -211,8 +211,6 @@ class JobService:
         name = self.family.name
         if request.edit is not None:
             raise ScriptError("edit", f"the {name} model does not edit clips yet")
-        if request.options.preview_every:
-            raise ScriptError("preview_every", f"the {name} model makes no previews yet")
         return self.family.prepare(request.generation)
 
     async def _prepare_edit(

@@ -82,3 +82,27 @@ def test_an_unbatched_method_is_a_plain_call_of_the_stage(tiny):
     x0 = torch.zeros(tiny.video_codec.latent_shape(2, 64, 64))
     reply = replica.preview(stages_pb2.PreviewRequest(x0=tensor_to_proto(x0)).SerializeToString())
     assert stages_pb2.PreviewResponse.FromString(reply).jpeg == replica.stage.preview(x0)
+
+
+def test_an_ltx2_muxer_replica_loads_its_networks_only_and_answers_previews(tmp_path):
+    from reelflow.pipeline.ltx2.stages import LTX2Stages
+    from reelflow.services.config import ModelConfig
+    from reelflow.services.deployments.ltx2_wire import grid_to_proto
+    from reelflow.v1 import ltx2_stages_pb2
+    from tests.pipeline.ltx2.tiny_snapshot import save_tiny_snapshot
+
+    snapshot = save_tiny_snapshot(tmp_path / "tiny-ltx2")
+    model = ModelConfig(family="ltx2", path=str(snapshot), dtype="float32")
+    replica = Replica("Muxer", "tiny", "", model=model)
+    pipe = replica.stage.pipe
+    assert {n: getattr(pipe, n).device.type for n in ("vae", "transformer", "text_encoder")} == {
+        "vae": "cpu",
+        "transformer": "meta",
+        "text_encoder": "meta",
+    }
+    assert not hasattr(replica, "velocity") and hasattr(replica, "decode_mp4")
+    grid = LTX2Stages(pipe).grid(32, 32, 9, 24.0)
+    x0 = torch.randn(1, grid.video_tokens, 4)
+    request = ltx2_stages_pb2.LTX2PreviewRequest(x0=tensor_to_proto(x0), grid=grid_to_proto(grid))
+    jpeg = stages_pb2.PreviewResponse.FromString(replica.preview(request.SerializeToString())).jpeg
+    assert jpeg.startswith(b"\xff\xd8") and jpeg == replica.stage.preview(x0, grid)

@@ -119,7 +119,7 @@ def capabilities(
                 roles=["first_frame"],
             )
         )
-        message.max_extended_duration_s = message.max_preview_every = 0
+        message.max_extended_duration_s = 0
         message.draft_steps = 0
     return message
 
@@ -143,7 +143,7 @@ def _ltx2_capabilities(family: LTX2Family) -> generation_pb2.Capabilities:
         default_guidance=LTX2Guidance().video,
         notes=[
             f"{family.name}: the prompt is plain text (no shot markers); one reference, an "
-            "image the clip starts from (input_reference); no edits or previews yet; frames "
+            "image the clip starts from (input_reference); no edits yet; frames "
             "round up to 8k + 1",
         ],
     )
