@@ -22,8 +22,8 @@ import numpy as np
 
 from reelflow.lab.toyworld.evaluate import evaluate_mp4, summarise
 from reelflow.lab.toyworld.files import reference_files
-from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.sample import sample_spec
+from reelflow.lab.toyworld.wording.prompts import prompt_text
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.generation.mux import decode_mp4
 from reelflow.pipeline.generation.request import GenerationRequest, prepare

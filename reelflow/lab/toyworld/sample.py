@@ -7,7 +7,7 @@ Held-out combinations (never sampled for split="train", the only thing sampled f
 - a face speaking in a field: subject/action x environment composition.
 Each attribute on its own is common in training; only the combination is new.
 
-The prompt's wording is a second, independent split (prompts.py): `heldout_phrasing` gives
+The prompt's wording is a second, independent split (wording/prompts.py): `heldout_phrasing` gives
 held-out combinations said in held-out phrasings. A spec's wording comes from its seed, never from
 the generator here, so the draw of a spec does not depend on how it will be worded.
 """
@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.spec import (
     BACKGROUNDS,
     COLOURS,
@@ -33,6 +32,7 @@ from reelflow.lab.toyworld.spec import (
     ShotSpec,
     VideoRef,
 )
+from reelflow.lab.toyworld.wording.prompts import prompt_text
 
 SPLITS = ("train", "heldout")
 HELDOUT = (

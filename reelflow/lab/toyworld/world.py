@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelflow.lab.toyworld.motion import path_xy, subject_track
-from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.render import (
     render_frames,
     shot_index_per_frame,
@@ -18,6 +17,7 @@ from reelflow.lab.toyworld.render import (
 from reelflow.lab.toyworld.sample import sample_spec
 from reelflow.lab.toyworld.sound import per_frame_mean, soundtrack, tone
 from reelflow.lab.toyworld.spec import COLOURS, ClipSpec
+from reelflow.lab.toyworld.wording.prompts import prompt_text
 
 
 @dataclass(frozen=True, eq=False)

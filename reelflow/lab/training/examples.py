@@ -2,7 +2,8 @@
 
 Each example goes through the same `PromptEncoderStage.encode` as generation does (text and
 reference tokens), so training sees exactly what sampling will feed the branches. Its prompt is
-written in the grammar's train phrasing (prompts.py): training never sees a held-out wording.
+written in the grammar's train phrasing (wording/prompts.py): training never sees a held-out
+wording.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import numpy as np
 import torch
 
 from reelflow.lab.toyworld.files import attachments
-from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.sample import sample_spec
 from reelflow.lab.toyworld.spec import ClipSpec
+from reelflow.lab.toyworld.wording.prompts import prompt_text
 from reelflow.lab.toyworld.world import render_clip
 from reelflow.pipeline.generation.conditioning import Conditioning
 from reelflow.pipeline.generation.stages import PromptEncoderStage

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from reelflow.lab.toyworld.evaluate import evaluate_mp4
-from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.spec import ClipSpec, ShotSpec
+from reelflow.lab.toyworld.wording.prompts import prompt_text
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.generation.request import GenerationRequest, prepare
 from reelflow.pipeline.generation.schedule import generate

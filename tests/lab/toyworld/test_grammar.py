@@ -9,11 +9,11 @@ import re
 import numpy as np
 import pytest
 
-from reelflow.lab.toyworld import grammar as g
 from reelflow.lab.toyworld.files import attachments
-from reelflow.lab.toyworld.prompts import OPENING, SHOT, SINGLE, prompt_text, write
 from reelflow.lab.toyworld.sample import heldout_phrasing, is_heldout, sample_spec
 from reelflow.lab.toyworld.spec import COLOURS, ClipSpec
+from reelflow.lab.toyworld.wording import grammar as g
+from reelflow.lab.toyworld.wording.prompts import OPENING, SHOT, SINGLE, prompt_text, write
 from reelflow.pipeline.script.parser import parse
 
 SEEDS = 500

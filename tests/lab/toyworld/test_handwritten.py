@@ -4,8 +4,8 @@ valid script, and none is one the world's prompt writer makes."""
 
 from __future__ import annotations
 
-from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.sample import handwritten
+from reelflow.lab.toyworld.wording.prompts import prompt_text
 from reelflow.pipeline.generation.request import GenerationRequest, prepare
 from reelflow.pipeline.model.presets import get_preset
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.sample import HELDOUT, is_heldout, sample_spec
 from reelflow.lab.toyworld.spec import ClipSpec, ShotSpec
+from reelflow.lab.toyworld.wording.prompts import prompt_text
 from reelflow.lab.toyworld.world import make_dataset, reference_media, render_clip
 
 

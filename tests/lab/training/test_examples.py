@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from reelflow.lab.toyworld.files import attachments
-from reelflow.lab.toyworld.prompts import prompt_text
+from reelflow.lab.toyworld.wording.prompts import prompt_text
 from reelflow.lab.training.examples import ExampleMaker
 from reelflow.pipeline.generation.stages import PromptEncoderStage, to_wire
 from reelflow.pipeline.script.parser import parse

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from reelflow.lab.toyworld.measure_video import _hue, classify_colour, measure_video
-from reelflow.lab.toyworld.prompts import prompt_text
 from reelflow.lab.toyworld.spec import COLOURS, ClipSpec, ShotSpec
+from reelflow.lab.toyworld.wording.prompts import prompt_text
 from reelflow.pipeline.editing.edits import EditSpec
 from reelflow.pipeline.generation.embedded import LocalStages
 from reelflow.pipeline.generation.mux import decode_mp4

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelflow.lab.toyworld import grammar as g
 from reelflow.lab.toyworld.spec import ClipSpec, ShotSpec
+from reelflow.lab.toyworld.wording import grammar as g
 
 ADJECTIVE_CHANCE = 0.3
 FILLER_CHANCE = 0.25  # one-shot prompts only: a shot's text is cut at 64 tokens

@@ -1,0 +1,1 @@
+"""How the world says what a clip shows: the phrase grammar and the prompt writer."""
