@@ -91,8 +91,8 @@ def _generate(args: argparse.Namespace) -> int:
     import numpy as np
 
     from reelflow.lab.toyworld.files import attachments
-    from reelflow.lab.toyworld.prompts import prompt_text
     from reelflow.lab.toyworld.sample import handwritten, heldout_phrasing, sample_spec
+    from reelflow.lab.toyworld.wording.prompts import prompt_text
     from reelflow.pipeline.generation.embedded import LocalStages
     from reelflow.pipeline.generation.request import GenerationRequest, prepare
     from reelflow.pipeline.generation.schedule import generate
