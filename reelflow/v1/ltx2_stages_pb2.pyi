@@ -76,7 +76,7 @@ class LTX2Conditioning(_message.Message):
     def __init__(self, video: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., audio: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class LTX2VelocityRequest(_message.Message):
-    __slots__ = ("xv", "xa", "step", "steps", "grid", "cond", "guidance", "mask")
+    __slots__ = ("xv", "xa", "step", "steps", "grid", "cond", "guidance", "mask", "cond_key")
     XV_FIELD_NUMBER: _ClassVar[int]
     XA_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +85,7 @@ class LTX2VelocityRequest(_message.Message):
     COND_FIELD_NUMBER: _ClassVar[int]
     GUIDANCE_FIELD_NUMBER: _ClassVar[int]
     MASK_FIELD_NUMBER: _ClassVar[int]
+    COND_KEY_FIELD_NUMBER: _ClassVar[int]
     xv: _tensor_pb2.Tensor
     xa: _tensor_pb2.Tensor
     step: int
@@ -93,15 +94,18 @@ class LTX2VelocityRequest(_message.Message):
     cond: LTX2Conditioning
     guidance: LTX2Guidance
     mask: _tensor_pb2.Tensor
-    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., step: _Optional[int] = ..., steps: _Optional[int] = ..., grid: _Optional[_Union[LTX2Grid, _Mapping]] = ..., cond: _Optional[_Union[LTX2Conditioning, _Mapping]] = ..., guidance: _Optional[_Union[LTX2Guidance, _Mapping]] = ..., mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
+    cond_key: bytes
+    def __init__(self, xv: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., xa: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., step: _Optional[int] = ..., steps: _Optional[int] = ..., grid: _Optional[_Union[LTX2Grid, _Mapping]] = ..., cond: _Optional[_Union[LTX2Conditioning, _Mapping]] = ..., guidance: _Optional[_Union[LTX2Guidance, _Mapping]] = ..., mask: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., cond_key: _Optional[bytes] = ...) -> None: ...
 
 class LTX2VelocityResponse(_message.Message):
-    __slots__ = ("video", "audio")
+    __slots__ = ("video", "audio", "need_cond")
     VIDEO_FIELD_NUMBER: _ClassVar[int]
     AUDIO_FIELD_NUMBER: _ClassVar[int]
+    NEED_COND_FIELD_NUMBER: _ClassVar[int]
     video: _tensor_pb2.Tensor
     audio: _tensor_pb2.Tensor
-    def __init__(self, video: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., audio: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
+    need_cond: bool
+    def __init__(self, video: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., audio: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., need_cond: _Optional[bool] = ...) -> None: ...
 
 class LTX2EncodeImageRequest(_message.Message):
     __slots__ = ("image",)

@@ -4,6 +4,7 @@ PromptEncoder, JointStage and Muxer, each call one protobuf message."""
 from __future__ import annotations
 
 import time
+import weakref
 
 import torch
 from ray.serve.handle import DeploymentHandle
@@ -11,6 +12,7 @@ from ray.serve.handle import DeploymentHandle
 from reelflow.pipeline.ltx2.stages import LTX2Cond, LTX2Grid, LTX2Guidance
 from reelflow.services import metrics
 from reelflow.services.deployments import ltx2_wire
+from reelflow.services.deployments.cond_cache import cond_key
 from reelflow.services.deployments.remote_stages import with_transport
 from reelflow.services.deployments.wire import tensor_from_proto, tensor_to_proto
 from reelflow.v1 import ltx2_stages_pb2 as pb
@@ -22,15 +24,17 @@ class RemoteLTX2Calls:
         self.encoder = with_transport(encoder)
         self.joint = with_transport(joint)
         self.muxer = with_transport(muxer)
-        self._cond_cache: tuple[LTX2Cond, pb.LTX2Conditioning] | None = None
+        # each job's conditioning as a message and its content hash, made once
+        self._conds: weakref.WeakKeyDictionary[LTX2Cond, tuple[pb.LTX2Conditioning, bytes]]
+        self._conds = weakref.WeakKeyDictionary()
 
-    def _cond(self, cond: LTX2Cond) -> pb.LTX2Conditioning:
-        """Convert a request's conditioning once, not at every step."""
-        hit = self._cond_cache is not None and self._cond_cache[0] is cond
-        metrics.record_cache("conditioning", hit)
-        if not hit:
-            self._cond_cache = (cond, ltx2_wire.cond_to_proto(cond))
-        return self._cond_cache[1]
+    def _cond(self, cond: LTX2Cond) -> tuple[pb.LTX2Conditioning, bytes, bool]:
+        """The conditioning's message and key, and whether it was sent before."""
+        if cond in self._conds:
+            return *self._conds[cond], True
+        message = ltx2_wire.cond_to_proto(cond)
+        self._conds[cond] = (message, cond_key(message))
+        return *self._conds[cond], False
 
     async def encode(
         self, prompt: str, negative_prompt: str, guided: bool, max_sequence_length: int
@@ -55,22 +59,32 @@ class RemoteLTX2Calls:
         guidance: LTX2Guidance,
         mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        message, key, sent = self._cond(cond)
         request = pb.LTX2VelocityRequest(
             xv=tensor_to_proto(xv),
             xa=tensor_to_proto(xa),
             step=step,
             steps=steps,
             grid=ltx2_wire.grid_to_proto(grid),
-            cond=self._cond(cond),
             guidance=ltx2_wire.guidance_to_proto(guidance),
+            cond_key=key,
         )
         if mask is not None:
             request.mask.CopyFrom(tensor_to_proto(mask))
+        if not sent:  # its first step: no replica holds it yet
+            request.cond.CopyFrom(message)
         began = time.perf_counter()
-        data = await self.joint.velocity.remote(request.SerializeToString())
+        reply = await self._velocity(request)
+        if reply.need_cond:  # a replica that has not seen it (new, restarted, or another)
+            request.cond.CopyFrom(message)
+            reply = await self._velocity(request)
+        metrics.record_cache("conditioning", sent and not request.HasField("cond"))
         metrics.observe_step_seconds("joint", time.perf_counter() - began)
-        reply = pb.LTX2VelocityResponse.FromString(data)
         return tensor_from_proto(reply.video), tensor_from_proto(reply.audio)
+
+    async def _velocity(self, request: pb.LTX2VelocityRequest) -> pb.LTX2VelocityResponse:
+        data = await self.joint.velocity.remote(request.SerializeToString())
+        return pb.LTX2VelocityResponse.FromString(data)
 
     async def encode_image(self, image: torch.Tensor) -> torch.Tensor:
         request = pb.LTX2EncodeImageRequest(image=tensor_to_proto(image))

@@ -26,6 +26,7 @@ from reelflow.pipeline.model.presets import Preset
 from reelflow.pipeline.model.weights import resolve_checkpoint
 from reelflow.services.config import ModelConfig
 from reelflow.services.deployments import ltx2_wire
+from reelflow.services.deployments.cond_cache import ConditioningCache
 from reelflow.services.deployments.wire import (
     cond_from_proto,
     cond_to_proto,
@@ -144,16 +145,28 @@ def _ltx2_encode(stage: LTX2Stages, m: ltx2_pb2.LTX2EncodeRequest) -> ltx2_pb2.L
     return ltx2_wire.cond_to_proto(cond)
 
 
+# The conditionings this replica was sent (one cache per replica process).
+_CONDITIONINGS = ConditioningCache()
+
+
 def _ltx2_velocity(
     stage: LTX2Stages, m: ltx2_pb2.LTX2VelocityRequest
 ) -> ltx2_pb2.LTX2VelocityResponse:
+    if m.HasField("cond"):
+        cond = ltx2_wire.cond_from_proto(m.cond)
+        if m.cond_key:
+            _CONDITIONINGS.put(m.cond_key, cond)
+    else:
+        cond = _CONDITIONINGS.get(m.cond_key)
+        if cond is None:
+            return ltx2_pb2.LTX2VelocityResponse(need_cond=True)
     video, audio = stage.velocity(
         tensor_from_proto(m.xv),
         tensor_from_proto(m.xa),
         m.step,
         m.steps,
         ltx2_wire.grid_from_proto(m.grid),
-        ltx2_wire.cond_from_proto(m.cond),
+        cond,
         ltx2_wire.guidance_from_proto(m.guidance),
         tensor_from_proto(m.mask) if m.HasField("mask") else None,
     )
