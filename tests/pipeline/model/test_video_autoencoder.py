@@ -37,7 +37,10 @@ def test_latents_are_standardised_and_decode_undoes_it(codec):
     raw = codec.raw_encode(video)
     expected = (raw - codec.shift[:, None, None]) / codec.scale[:, None, None]
     assert torch.allclose(codec.encode(video), expected)
-    assert torch.allclose(codec.decode(expected), codec.raw_decode(raw).clamp(-1, 1), atol=1e-5)
+    # raw latents reach ~36 here: undoing the standardisation rounds at float32's 4e-6 of them,
+    # which the decoder carries through (1.7e-5 measured on this CPU); a wrong shift or scale
+    # is off by tenths
+    assert torch.allclose(codec.decode(expected), codec.raw_decode(raw).clamp(-1, 1), atol=1e-4)
 
 
 @torch.no_grad()

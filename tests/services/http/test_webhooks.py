@@ -6,6 +6,7 @@ outside the allow-list are refused on HTTP and gRPC."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import grpc
 import openai
@@ -105,8 +106,11 @@ def test_a_receiver_that_times_out_is_tried_again(local_stages, tmp_path):
 
 
 def test_a_restart_between_an_event_and_its_delivery_still_delivers_it(local_stages, tmp_path):
+    # retried without end while the receiver is down: with FAST_RETRIES' 10 attempts (~1.6 s)
+    # the first events would be given up before a slow machine finished the job
+    patient = replace(FAST_RETRIES, max_attempts=10**6)
     with Receiver(fail_first=10**6) as receiver:
-        with serve(local_stages, tmp_path) as first:
+        with serve(local_stages, tmp_path, patient) as first:
             video = sdk(first.http_url).videos.create(
                 prompt=PROMPT, extra_body=QUICK | {"callback_url": receiver.url}
             )
@@ -114,7 +118,7 @@ def test_a_restart_between_an_event_and_its_delivery_still_delivers_it(local_sta
             outbox = first.server.service.runner.webhooks.outbox
             assert [e["delivered_at"] for e in outbox.events(video.id)] == [None] * 3
         receiver.fail_first = 0  # the receiver is back; so is the server, on the same store
-        with serve(local_stages, tmp_path) as second:
+        with serve(local_stages, tmp_path, patient) as second:
             states = receiver.wait_for_state(video.id, "SUCCEEDED")
             assert states == ["QUEUED", "RUNNING", "SUCCEEDED"]
             delivered(second, video.id)
