@@ -54,16 +54,7 @@ def noise_from_image(
     patch, patch_t = pipe.transformer_spatial_patch_size, pipe.transformer_temporal_patch_size
     mask = pipe._pack_latents(mask, patch, patch_t).squeeze(-1)
     xv = pipe._pack_latents(latents, patch, patch_t)
-    xa = pipe.prepare_audio_latents(
-        1,
-        num_channels_latents=pipe.audio_vae.config.latent_channels,
-        audio_latent_length=grid.audio_frames,
-        num_mel_bins=grid.mel_bins,
-        noise_scale=0.0,
-        dtype=torch.float32,
-        device=torch.device("cpu"),
-        generator=generator,
-    )
+    xa = stages.audio_noise(grid, generator)
     return xv, mask, xa
 
 

@@ -160,9 +160,13 @@ class LTX2Stages:
             torch.device("cpu"),
             generator,
         )
-        xa = pipe.prepare_audio_latents(
+        return xv, self.audio_noise(grid, generator)
+
+    def audio_noise(self, grid: LTX2Grid, generator: torch.Generator) -> torch.Tensor:
+        """The packed starting audio latents (1, La, C * M), drawn after the video's."""
+        return self.pipe.prepare_audio_latents(
             1,
-            num_channels_latents=pipe.audio_vae.config.latent_channels,
+            num_channels_latents=self.pipe.audio_vae.config.latent_channels,
             audio_latent_length=grid.audio_frames,
             num_mel_bins=grid.mel_bins,
             noise_scale=0.0,
@@ -170,7 +174,6 @@ class LTX2Stages:
             device=torch.device("cpu"),
             generator=generator,
         )
-        return xv, xa
 
     def scheduler(self, grid: LTX2Grid, steps: int):
         """A fresh copy of the snapshot's scheduler set for `steps` at this clip's size (the

@@ -29,31 +29,36 @@ def snapshot(tmp_path_factory):
     return save_tiny_snapshot(tmp_path_factory.mktemp("ltx2") / "tiny-ltx2")
 
 
+def settings(request: LTX2Request) -> dict:
+    """The library pipelines' arguments for the same request."""
+    g = request.guidance
+    return {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt,
+        "height": request.height,
+        "width": request.width,
+        "num_frames": request.num_frames,
+        "frame_rate": request.frame_rate,
+        "num_inference_steps": request.steps,
+        "guidance_scale": g.video,
+        "audio_guidance_scale": g.audio,
+        "stg_scale": g.stg,
+        "audio_stg_scale": g.audio_stg,
+        "spatio_temporal_guidance_blocks": list(g.stg_blocks),
+        "modality_scale": g.modality,
+        "audio_modality_scale": g.audio_modality,
+        "guidance_rescale": g.video_rescale,
+        "audio_guidance_rescale": g.audio_rescale,
+        "use_cross_timestep": g.cross_timestep,
+        "generator": torch.Generator().manual_seed(request.seed),
+        "max_sequence_length": request.max_sequence_length,
+        "output_type": "pt",
+    }
+
+
 def library(pipe, request: LTX2Request):
     """LTX2Pipeline called directly with the same settings."""
-    g = request.guidance
-    out = pipe(
-        prompt=request.prompt,
-        negative_prompt=request.negative_prompt,
-        height=request.height,
-        width=request.width,
-        num_frames=request.num_frames,
-        frame_rate=request.frame_rate,
-        num_inference_steps=request.steps,
-        guidance_scale=g.video,
-        audio_guidance_scale=g.audio,
-        stg_scale=g.stg,
-        audio_stg_scale=g.audio_stg,
-        spatio_temporal_guidance_blocks=list(g.stg_blocks),
-        modality_scale=g.modality,
-        audio_modality_scale=g.audio_modality,
-        guidance_rescale=g.video_rescale,
-        audio_guidance_rescale=g.audio_rescale,
-        use_cross_timestep=g.cross_timestep,
-        generator=torch.Generator().manual_seed(request.seed),
-        max_sequence_length=request.max_sequence_length,
-        output_type="pt",
-    )
+    out = pipe(**settings(request))
     return out.frames[0], out.audio[0]
 
 
@@ -118,30 +123,8 @@ def library_from_image(pipe, request: LTX2Request):
     """LTX2ImageToVideoPipeline over the same components, called directly."""
     from diffusers import LTX2ImageToVideoPipeline
 
-    g = request.guidance
-    out = LTX2ImageToVideoPipeline(**pipe.components)(
-        image=Image.fromarray(request.first_frame),
-        prompt=request.prompt,
-        negative_prompt=request.negative_prompt,
-        height=request.height,
-        width=request.width,
-        num_frames=request.num_frames,
-        frame_rate=request.frame_rate,
-        num_inference_steps=request.steps,
-        guidance_scale=g.video,
-        audio_guidance_scale=g.audio,
-        stg_scale=g.stg,
-        audio_stg_scale=g.audio_stg,
-        spatio_temporal_guidance_blocks=list(g.stg_blocks),
-        modality_scale=g.modality,
-        audio_modality_scale=g.audio_modality,
-        guidance_rescale=g.video_rescale,
-        audio_guidance_rescale=g.audio_rescale,
-        use_cross_timestep=g.cross_timestep,
-        generator=torch.Generator().manual_seed(request.seed),
-        max_sequence_length=request.max_sequence_length,
-        output_type="pt",
-    )
+    image = Image.fromarray(request.first_frame)
+    out = LTX2ImageToVideoPipeline(**pipe.components)(image=image, **settings(request))
     return out.frames[0], out.audio[0]
 
 
