@@ -21,6 +21,7 @@ import torch
 
 from reelflow.pipeline.generation.preview import preview_frames, sprite_jpeg
 from reelflow.pipeline.ltx2.mp4 import LTX2Decoded, to_mp4
+from reelflow.pipeline.ltx2.snapshot import NETWORKS
 
 PADDING_SIDE = "left"  # Gemma's, as LTX2Pipeline pads
 
@@ -100,14 +101,7 @@ class LTX2Stages:
         self.pipe = pipe
         self.device = torch.device(device)
         if self.device.type != "cpu":
-            for name in (
-                "text_encoder",
-                "connectors",
-                "transformer",
-                "vae",
-                "audio_vae",
-                "vocoder",
-            ):
+            for name in NETWORKS:
                 network = getattr(pipe, name)
                 if network.device.type != "meta":
                     network.to(self.device)

@@ -10,8 +10,9 @@ from reelflow.pipeline.generation.conditioning import Conditioning
 from reelflow.pipeline.script.plan import Camera, Dialogue, Plan, Reference, Shot
 from reelflow.v1 import stages_pb2, tensor_pb2
 
-_DTYPES = {
+_DTYPES = {  # wire name -> (torch dtype, numpy dtype of its bytes)
     "float16": (torch.float16, np.float16),
+    "bfloat16": (torch.bfloat16, np.int16),
     "float32": (torch.float32, np.float32),
     "int64": (torch.int64, np.int64),
     "bool": (torch.bool, np.bool_),
@@ -21,46 +22,38 @@ _REFERENCE_FIELDS = ("appearance", "motion", "sound", "first_frame", "last_frame
 
 
 def tensor_to_proto(x: torch.Tensor | np.ndarray) -> tensor_pb2.Tensor:
-    order = _dim_order(x) if isinstance(x, torch.Tensor) else []
-    if order:  # the bytes in memory order, the layout restored on arrival
-        x = x.permute(order)
-    if isinstance(x, torch.Tensor) and x.dtype == torch.bfloat16:
-        # numpy has no bfloat16: its bits travel as int16, named for what they are
-        bits = x.detach().cpu().contiguous().view(torch.int16).numpy()
-        return tensor_pb2.Tensor(
-            dtype="bfloat16",
-            shape=_unpermuted(bits.shape, order),
-            data=bits.astype("<i2").tobytes(),
-            dim_order=order,
-        )
-    array = (
-        x.detach().cpu().contiguous().numpy()
-        if isinstance(x, torch.Tensor)
-        else np.ascontiguousarray(x)
-    )
-    name = np.dtype(array.dtype).name
+    shape, order = list(x.shape), []
+    if isinstance(x, torch.Tensor):
+        order = _dim_order(x)
+        x = x.detach().cpu()
+        if order:  # the bytes in memory order, the layout restored on arrival
+            x = x.permute(order)
+        x = x.contiguous()
+        bf16 = x.dtype == torch.bfloat16  # numpy has none: its bits travel as int16
+        array = x.view(torch.int16).numpy() if bf16 else x.numpy()
+        name = "bfloat16" if bf16 else np.dtype(array.dtype).name
+    else:
+        array = np.ascontiguousarray(x)
+        name = np.dtype(array.dtype).name
     if name not in _DTYPES:
         raise ValueError(f"unsupported tensor dtype {name}")
     return tensor_pb2.Tensor(
         dtype=name,
-        shape=_unpermuted(array.shape, order),
+        shape=shape,
         data=array.astype(array.dtype.newbyteorder("<")).tobytes(),
         dim_order=order,
     )
 
 
 def tensor_from_proto(message: tensor_pb2.Tensor) -> torch.Tensor:
+    if message.dtype not in _DTYPES:
+        raise ValueError(f"unsupported tensor dtype {message.dtype!r}")
+    torch_dtype, numpy_dtype = _DTYPES[message.dtype]
     order = list(message.dim_order)
     stored = [message.shape[d] for d in order] if order else list(message.shape)
-    if message.dtype == "bfloat16":
-        bits = np.frombuffer(message.data, dtype="<i2").reshape(stored)
-        x = torch.from_numpy(bits.astype(np.int16, copy=True)).view(torch.bfloat16)
-    else:
-        if message.dtype not in _DTYPES:
-            raise ValueError(f"unsupported tensor dtype {message.dtype!r}")
-        numpy_dtype = np.dtype(_DTYPES[message.dtype][1]).newbyteorder("<")
-        array = np.frombuffer(message.data, dtype=numpy_dtype).reshape(stored)
-        x = torch.from_numpy(array.astype(array.dtype.newbyteorder("="), copy=True))
+    array = np.frombuffer(message.data, dtype=np.dtype(numpy_dtype).newbyteorder("<"))
+    array = array.reshape(stored).astype(np.dtype(numpy_dtype).newbyteorder("="), copy=True)
+    x = torch.from_numpy(array).view(torch_dtype)
     return x.permute(np.argsort(order).tolist()) if order else x
 
 
@@ -71,15 +64,6 @@ def _dim_order(x: torch.Tensor) -> list[int]:
         return []
     order = sorted(range(x.dim()), key=lambda d: (-x.stride(d), d))
     return order if x.permute(order).is_contiguous() else []
-
-
-def _unpermuted(shape: tuple[int, ...], order: list[int]) -> list[int]:
-    if not order:
-        return list(shape)
-    out = [0] * len(order)
-    for position, dim in enumerate(order):
-        out[dim] = shape[position]
-    return out
 
 
 def cond_to_proto(cond: Conditioning) -> stages_pb2.Conditioning:

@@ -252,23 +252,25 @@ class JobRunner:
             await end(JobState.FAILED, ErrorCode.INTERNAL, reason=reason)
             return
         if self.family is not None:
-            shapes = await asyncio.to_thread(self.family.latent_shapes, prepared)
             work = self.family.generate(
                 prepared,
                 on_progress,
-                resume=await self._saved_state(job, shapes, prepared.steps),
+                resume=await self._saved_state(
+                    job, lambda: self.family.latent_shapes(prepared), prepared.steps
+                ),
                 on_step=self._checkpointer(job.job_id, prepared.steps),
                 previews=self._ltx2_previews(job.job_id, request.options.preview_every),
             )
         else:
-            shapes = latent_shapes(prepared.plan, self.preset)
             work = generate(
                 prepared.plan,
                 prepared.options,
                 self.stages,
                 self.preset,
                 on_progress,
-                resume=await self._saved_state(job, shapes, prepared.options.steps),
+                resume=await self._saved_state(
+                    job, lambda: latent_shapes(prepared.plan, self.preset), prepared.options.steps
+                ),
                 on_step=self._checkpointer(job.job_id, prepared.options.steps),
                 edit=edit,
                 preview_every=request.options.preview_every,
@@ -354,10 +356,10 @@ class JobRunner:
         return store
 
     async def _saved_state(
-        self, job: JobRecord, shapes: tuple[tuple[int, ...], tuple[int, ...]], steps: int
+        self, job: JobRecord, shapes: Callable[[], tuple[tuple[int, ...], ...]], steps: int
     ) -> LoopState | None:
         """The loop state an earlier attempt of this job saved, if it fits the request's
-        latent (video, audio) shapes and steps."""
+        latent (video, audio) shapes (asked for only when there is a state) and steps."""
         if job.attempts < 2:
             return None
         data = await asyncio.to_thread(self.store.get_artifact, job.job_id, ".state")
@@ -368,7 +370,7 @@ class JobRunner:
         except Exception:
             logger.warning("job %s: unreadable saved loop state; starting anew", job.job_id)
             return None
-        if not state.fits(*shapes, steps):
+        if not state.fits(*await asyncio.to_thread(shapes), steps):
             logger.warning("job %s: saved loop state does not fit; starting anew", job.job_id)
             return None
         logger.info("job %s resumes after step %d", job.job_id, state.step)
